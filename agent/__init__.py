@@ -1,0 +1,1 @@
+"""The LangGraph agent that orchestrates EchoTune's tools in a conversation."""

@@ -1,0 +1,1 @@
+"""Prompt-eval suites and their runner."""

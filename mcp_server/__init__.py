@@ -1,0 +1,1 @@
+"""EchoTune's tools, resources and prompts over the Model Context Protocol."""
