@@ -1,0 +1,130 @@
+"""Installation configuration: where data lives and which services to use.
+
+Precedence, highest first: CLI flags > `ECHOTUNE_*` environment variables > the TOML file
+(`ECHOTUNE_CONFIG`, else `config.toml` in the user config dir) > defaults. Each value remembers where it came
+from, so a bad one is reported with its source ("store='mongo' from ECHOTUNE_STORE needs ECHOTUNE_MONGO_URI").
+A person's preferences (provider, weights, privacy) are not here: they are the per-user settings document.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from echotune.tools.errors import InvalidInputError, NotConfiguredError
+
+ENV_PREFIX = "ECHOTUNE_"
+APP_NAME = "echotune"
+
+
+def default_data_dir() -> Path:
+    return platformdirs.user_data_path(APP_NAME)
+
+
+def default_config_file() -> Path:
+    return platformdirs.user_config_path(APP_NAME) / "config.toml"
+
+
+class Config(BaseModel):
+    """Everything EchoTune needs to know about this installation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    data_dir: Path = Field(
+        default_factory=default_data_dir, description="Where the SQLite file, index and caches live."
+    )
+    store: Literal["sqlite", "mongo"] = Field("sqlite", description="Storage backend.")
+    mongo_uri: str | None = Field(None, description="MongoDB connection string, for store = 'mongo'.")
+    mongo_db: str = Field("echotune", description="MongoDB database name.")
+    redis_url: str | None = Field(None, description="Redis URL for caches, checkpoints and the feedback stream.")
+    user: str = Field("default", min_length=1, max_length=64, description="Whose data the commands act on.")
+    spotify_client_id: str | None = Field(None, description="Client id of your Spotify app (PKCE: no secret).")
+    spotify_redirect_uri: str = Field("http://127.0.0.1:8888/callback", description="Loopback redirect URI.")
+    spotify_api_url: str = Field(
+        "https://api.spotify.com/v1/", description="Web API base (tests point it at loopback)."
+    )
+    spotify_accounts_url: str = Field("https://accounts.spotify.com/", description="Accounts service base.")
+    sources: dict[str, str] = Field(default_factory=dict, description="Where each non-default value came from.")
+
+    @model_validator(mode="after")
+    def _mongo_needs_uri(self) -> Config:
+        if self.store == "mongo" and not self.mongo_uri:
+            src = self.sources.get("store", "configuration")
+            raise ValueError(f"store='mongo' (from {src}) needs a MongoDB URI: set ECHOTUNE_MONGO_URI")
+        return self
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "echotune.sqlite3"
+
+    @property
+    def spotify_token_path(self) -> Path:
+        return self.data_dir / "spotify-token.json"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise NotConfiguredError(
+            f"The config file {path} is not valid TOML: {exc}", hint="fix the file or remove it"
+        ) from exc
+
+
+def config_file_path(environ: Mapping[str, str] | None = None, flag: Path | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    return Path(flag or env.get(f"{ENV_PREFIX}CONFIG") or default_config_file())
+
+
+def load_config(
+    flags: Mapping[str, Any] | None = None,
+    *,
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Merge flags, environment, file and defaults (in that order of precedence) into a validated Config."""
+    env = os.environ if environ is None else environ
+    path = config_file_path(env, config_file)
+    fields = set(Config.model_fields) - {"sources"}
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+
+    file_values = _read_toml(path)
+    unknown = sorted(set(file_values) - fields)
+    if unknown:
+        raise NotConfiguredError(
+            f"Unknown key(s) {', '.join(unknown)} in {path}", hint=f"known keys: {', '.join(sorted(fields))}"
+        )
+    for key, value in file_values.items():
+        values[key], sources[key] = value, str(path)
+    for key in fields:
+        env_name = f"{ENV_PREFIX}{key.upper()}"
+        if env.get(env_name):
+            values[key], sources[key] = env[env_name], env_name
+    for key, value in (flags or {}).items():
+        if value is not None:
+            if key not in fields:
+                raise InvalidInputError(f"Unknown configuration flag {key!r}")
+            values[key], sources[key] = value, f"--{key.replace('_', '-')}"
+
+    try:
+        return Config(**values, sources=sources)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = str(err["loc"][0]) if err["loc"] else ""
+            where = f" (from {sources[key]})" if key in sources else ""
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            problems.append(f"{key}{where}: {msg}".removeprefix(": "))
+        raise NotConfiguredError(
+            "Invalid configuration: " + "; ".join(problems), hint="run `echotune doctor` to see every setting"
+        ) from exc

@@ -1,0 +1,131 @@
+"""Domain records shared by services and stores: tracks, settings versions, events, feedback.
+
+Tool input and output models live beside their tools; these are the things the stores hold.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SPOTIFY_ID = re.compile(r"^[0-9A-Za-z]{22}$")
+TrackSource = Literal["bundled", "learnt", "spotify"]
+
+
+class ArtistRef(BaseModel):
+    """An artist as credited on a track."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str | None = Field(None, description="Spotify artist id, when known.")
+    name: str = Field(description="Artist name as credited.")
+
+
+class AudioFeatures(BaseModel):
+    """Spotify's audio features (no longer served to new apps; the bundled catalog carries them)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    acousticness: float = Field(ge=0, le=1)
+    danceability: float = Field(ge=0, le=1)
+    energy: float = Field(ge=0, le=1)
+    instrumentalness: float = Field(ge=0, le=1)
+    liveness: float = Field(ge=0, le=1)
+    speechiness: float = Field(ge=0, le=1)
+    valence: float = Field(ge=0, le=1)
+    loudness: float = Field(description="Average loudness in dB, typically -60..0.")
+    tempo: float = Field(ge=0, description="Beats per minute.")
+    key: int = Field(ge=-1, le=11)
+    mode: int = Field(ge=0, le=1)
+    time_signature: int = Field(ge=0, le=7)
+
+
+class Track(BaseModel):
+    """A playable track: from the bundled catalog, learnt from history, or seen on Spotify."""
+
+    id: str = Field(description="Spotify track id (22 base62 characters) or a local id for learnt tracks.")
+    uri: str | None = Field(None, description="spotify:track:<id>, when the track exists on Spotify.")
+    title: str
+    artists: list[ArtistRef]
+    album_id: str | None = None
+    year: int | None = None
+    genres: list[str] = Field(default_factory=list)
+    popularity: int | None = Field(None, ge=0, le=100)
+    explicit: bool = False
+    duration_ms: int | None = Field(None, ge=0)
+    features: AudioFeatures | None = None
+    source: TrackSource = "bundled"
+
+    @property
+    def artist_names(self) -> str:
+        return ", ".join(a.name for a in self.artists)
+
+    def label(self) -> str:
+        """ "Title — Artist (year)": how a person names a track."""
+        year = f" ({self.year})" if self.year else ""
+        return f"{self.title} — {self.artist_names}{year}"
+
+
+class StoredSettings(BaseModel):
+    """One user's settings document as stored, with the version every write must quote."""
+
+    user: str
+    version: Annotated[int, Field(ge=0)]
+    doc: dict[str, Any]
+    updated_at: datetime | None = None
+
+
+class SettingsChange(BaseModel):
+    """One changed key in one settings write: the audit trail behind `settings history`."""
+
+    table_columns: ClassVar[tuple[str, ...]] = ("version", "at", "key", "old", "new")
+
+    user: str
+    version: int = Field(description="The version this change produced.")
+    at: datetime
+    key: str
+    old: Any = None
+    new: Any = None
+
+
+EventOutcome = Literal["ok", "error"]
+
+
+class Event(BaseModel):
+    """Something the system did: a tool call, a provider request. System analytics read these."""
+
+    at: datetime
+    user: str
+    kind: str = Field(description="tool | llm | …")
+    name: str = Field(description="Tool name or provider/model.")
+    face: str = Field("python", description="cli | agent | mcp | python: who made the call.")
+    duration_ms: float | None = None
+    outcome: EventOutcome = "ok"
+    error_code: str | None = None
+    provider: str | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    cost_usd: float | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+FeedbackKind = Literal["like", "dislike", "skip"]
+
+
+class Feedback(BaseModel):
+    """A person's reaction to a track; the recommender moves their taste with it."""
+
+    user: str
+    track_id: str
+    kind: FeedbackKind
+    at: datetime
+
+    @field_validator("track_id")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("track_id must not be empty")
+        return v

@@ -1,0 +1,186 @@
+"""The one tool registry: each tool is declared once and every face (CLI, agent, MCP) is built from it.
+
+A tool is a plain function `fn(ctx, args) -> Output` with a pydantic input and output model, declared with
+`@tool(...)`. Its name, description (the docstring), JSON schemas and effect (read, act, destroy) come from
+that one declaration. `call_tool` is the single path every face uses: it validates, runs, and records an event.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal, get_type_hints
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from echotune.tools.context import Context
+from echotune.tools.errors import EchoTuneError, InvalidInputError
+from echotune.tools.models import Event
+
+Effect = Literal["read", "act", "destroy"]
+"""read: changes nothing; act: changes playback, playlists or settings; destroy: deletes data."""
+
+TOOL_MODULES: tuple[str, ...] = ("catalog", "settings")
+"""Capability modules under echotune.tools whose `@tool` functions make up the registry, in listing order."""
+
+
+class ToolInput(BaseModel):
+    """Base of every tool's input model: unknown arguments are an error, never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """Everything any face needs to offer one tool."""
+
+    name: str
+    description: str
+    input_model: type[BaseModel]
+    output_model: type[BaseModel]
+    fn: Callable[[Context, Any], BaseModel]
+    effect: Effect
+    idempotent: bool
+    open_world: bool
+    cli: tuple[str, str] | None
+    cli_args: tuple[str, ...]
+
+    @property
+    def read_only(self) -> bool:
+        return self.effect == "read"
+
+    def input_schema(self) -> dict[str, Any]:
+        return self.input_model.model_json_schema()
+
+    def output_schema(self) -> dict[str, Any]:
+        return self.output_model.model_json_schema()
+
+    def __call__(self, ctx: Context, args: Any) -> BaseModel:
+        return self.fn(ctx, args)
+
+
+def tool(
+    *,
+    effect: Effect = "read",
+    idempotent: bool | None = None,
+    open_world: bool = False,
+    cli: tuple[str, str] | None = None,
+    cli_args: tuple[str, ...] | None = None,
+    name: str | None = None,
+) -> Callable[[Callable[..., BaseModel]], ToolSpec]:
+    """Declare a tool. Input and output models come from the annotations, the description from the docstring.
+
+    effect: what calling it changes. idempotent: calling twice equals calling once (default: reads are).
+    open_world: it talks to an outside service (Spotify). cli: (group, command) for `echotune GROUP COMMAND`.
+    cli_args: input fields taken as positional CLI arguments (default: the required ones).
+    """
+
+    def wrap(fn: Callable[..., BaseModel]) -> ToolSpec:
+        hints = get_type_hints(fn, localns={"Context": Context})
+        params = list(inspect.signature(fn).parameters)
+        if len(params) != 2:
+            raise TypeError(f"tool {fn.__name__} must take (ctx, args)")
+        input_model, output_model = hints[params[1]], hints["return"]
+        if not issubclass(input_model, ToolInput):
+            raise TypeError(f"tool {fn.__name__}: {input_model.__name__} must subclass ToolInput")
+        doc = inspect.getdoc(fn)
+        if not doc:
+            raise TypeError(f"tool {fn.__name__} needs a docstring: it is the description models read")
+        required = tuple(n for n, f in input_model.model_fields.items() if f.is_required())
+        return ToolSpec(
+            name=name or fn.__name__,
+            description=doc,
+            input_model=input_model,
+            output_model=output_model,
+            fn=fn,
+            effect=effect,
+            idempotent=(effect == "read") if idempotent is None else idempotent,
+            open_world=open_world,
+            cli=cli,
+            cli_args=required if cli_args is None else cli_args,
+        )
+
+    return wrap
+
+
+@cache
+def all_tools() -> dict[str, ToolSpec]:
+    """Every tool, by name, in a stable order."""
+    found: dict[str, ToolSpec] = {}
+    for module_name in TOOL_MODULES:
+        module = importlib.import_module(f"echotune.tools.{module_name}")
+        for value in vars(module).values():
+            if isinstance(value, ToolSpec):
+                if value.name in found and found[value.name] is not value:
+                    raise RuntimeError(f"tool {value.name} is declared twice")
+                found[value.name] = value
+    return found
+
+
+def get_tool(name: str) -> ToolSpec:
+    try:
+        return all_tools()[name]
+    except KeyError:
+        raise InvalidInputError(f"No tool named {name!r}", hint=f"known tools: {', '.join(all_tools())}") from None
+
+
+def describe_validation_error(tool_name: str, exc: ValidationError) -> str:
+    """Pydantic's errors as one line a person (or a model) can fix: `limit: must be <= 50 (got 500)`."""
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "arguments"
+        got = f" (got {err['input']!r})" if err["type"] != "missing" and "input" in err else ""
+        parts.append(f"{loc}: {err['msg']}{got}")
+    return f"{tool_name}: " + "; ".join(parts)
+
+
+def validate_args(spec: ToolSpec, args: Mapping[str, Any] | BaseModel | None) -> BaseModel:
+    if isinstance(args, spec.input_model):
+        return args
+    try:
+        return spec.input_model.model_validate(dict(args or {}))
+    except ValidationError as exc:
+        raise InvalidInputError(describe_validation_error(spec.name, exc)) from None
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"{spec.name}: arguments must be an object of named values ({exc})") from None
+
+
+def call_tool(ctx: Context, name: str, args: Mapping[str, Any] | BaseModel | None = None) -> BaseModel:
+    """Validate, run and record one tool call. Raises EchoTuneError for every expected failure."""
+    spec = get_tool(name)
+    started = time.perf_counter()
+    outcome, code = "ok", None
+    try:
+        return spec.fn(ctx, validate_args(spec, args))
+    except EchoTuneError as exc:
+        outcome, code = "error", exc.code
+        raise
+    except Exception:
+        outcome, code = "error", "internal"
+        raise
+    finally:
+        _record(ctx, spec, (time.perf_counter() - started) * 1000, outcome, code)
+
+
+def _record(ctx: Context, spec: ToolSpec, duration_ms: float, outcome: str, code: str | None) -> None:
+    event = Event(
+        at=ctx.clock(),
+        user=ctx.user,
+        kind="tool",
+        name=spec.name,
+        face=ctx.face,
+        duration_ms=round(duration_ms, 3),
+        outcome=outcome,
+        error_code=code,
+        data={"effect": spec.effect},
+    )
+    try:
+        ctx.store.events.record(event)
+    except Exception as exc:  # analytics must never break the call it describes
+        import logging
+
+        logging.getLogger("echotune").warning("could not record tool event: %s", exc)

@@ -1,0 +1,365 @@
+"""The embedded default store: one SQLite file (WAL, foreign keys) with numbered migrations.
+
+One connection per thread (SQLite connections must not be shared across threads); every write runs in a
+`BEGIN IMMEDIATE` transaction so concurrent writers queue on the file lock instead of failing late.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from echotune.tools.errors import ConflictError, NotConfiguredError
+from echotune.tools.models import Event, Feedback, SettingsChange, StoredSettings, Track
+from echotune.tools.text import match_key
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The numbered migrations shipped with the code: (version, name, sql), in order."""
+    found = []
+    for entry in resources.files("echotune.tools.store").joinpath("migrations").iterdir():
+        if entry.name.endswith(".sql"):
+            number, _, name = entry.name.removesuffix(".sql").partition("_")
+            found.append((int(number), name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    if [n for n, _, _ in found] != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..N without gaps: {[n for n, _, _ in found]}")
+    return found
+
+
+def statements(script: str) -> Iterator[str]:
+    """Split a migration script into statements, so all of them run inside our one transaction
+    (executescript would commit on its own)."""
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            yield buf.strip()
+            buf = ""
+    if buf.strip() and not all(ln.strip().startswith("--") or not ln.strip() for ln in buf.splitlines()):
+        raise ValueError(f"incomplete SQL statement at the end of a migration: {buf.strip()[:80]}")
+
+
+def ts(value: datetime) -> str:
+    """UTC ISO-8601 text that sorts in time order."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are not stored: pass an aware UTC datetime")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_ts(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+class SqliteStore:
+    """All repositories over one SQLite file."""
+
+    backend = "sqlite"
+
+    def __init__(self, path: Path, *, upto: int | None = None):
+        """Open (creating if needed) and migrate to the newest schema, or to `upto` (tests of old files)."""
+        self.path = Path(path)
+        self.location = str(self.path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self.schema_version = self._migrate(upto)
+        self.catalog = SqliteCatalog(self)
+        self.settings = SqliteSettings(self)
+        self.events = SqliteEvents(self)
+        self.feedback = SqliteFeedback(self)
+        self.meta = SqliteMeta(self)
+
+    # -- connections and transactions -------------------------------------------------------------------
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+            )
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self._local.conn = conn
+            with self._lock:
+                self._conns.append(conn)
+        return conn
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: everything inside commits together or not at all."""
+        conn = self.conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._conns:
+                conn.close()
+            self._conns.clear()
+        self._local = threading.local()
+
+    def _migrate(self, upto: int | None) -> int:
+        known = migrations()
+        target = len(known) if upto is None else upto
+        conn = self.conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            if current > len(known):
+                raise NotConfiguredError(
+                    f"The database {self.path} has schema version {current}, but this EchoTune only knows up to "
+                    f"{len(known)}: it was written by a newer EchoTune.",
+                    hint="upgrade EchoTune (pip install -U echotune), or use another --data-dir",
+                )
+            for number, _name, sql in known[current:target]:
+                for statement in statements(sql):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return max(current, target)
+
+
+def _track_row(t: Track) -> tuple[Any, ...]:
+    first = t.artists[0].name if t.artists else ""
+    return (
+        t.id,
+        t.uri,
+        t.title,
+        dumps([a.model_dump() for a in t.artists]),
+        t.album_id,
+        t.year,
+        dumps(t.genres),
+        t.popularity,
+        int(t.explicit),
+        t.duration_ms,
+        dumps(t.features.model_dump()) if t.features else None,
+        t.source,
+        match_key(t.title, first),
+    )
+
+
+_TRACK_COLS = "id, uri, title, artists, album_id, year, genres, popularity, explicit, duration_ms, features, source"
+
+
+def _track(row: sqlite3.Row | tuple[Any, ...]) -> Track:
+    (id_, uri, title, artists, album_id, year, genres, popularity, explicit, duration_ms, features, source) = row
+    return Track.model_validate(
+        {
+            "id": id_,
+            "uri": uri,
+            "title": title,
+            "artists": orjson.loads(artists),
+            "album_id": album_id,
+            "year": year,
+            "genres": orjson.loads(genres),
+            "popularity": popularity,
+            "explicit": bool(explicit),
+            "duration_ms": duration_ms,
+            "features": orjson.loads(features) if features else None,
+            "source": source,
+        }
+    )
+
+
+class SqliteCatalog:
+    def __init__(self, store: SqliteStore):
+        self.s = store
+
+    def count(self) -> int:
+        return self.s.conn().execute("SELECT count(*) FROM tracks").fetchone()[0]
+
+    def upsert(self, tracks: Iterable[Track]) -> int:
+        rows = [_track_row(t) for t in tracks]
+        with self.s.tx() as conn:
+            conn.executemany(
+                f"INSERT OR REPLACE INTO tracks ({_TRACK_COLS}, match_key) VALUES ({', '.join('?' * 13)})", rows
+            )
+        return len(rows)
+
+    def get(self, track_id: str) -> Track | None:
+        row = self.s.conn().execute(f"SELECT {_TRACK_COLS} FROM tracks WHERE id = ?", (track_id,)).fetchone()
+        return _track(row) if row else None
+
+    def get_many(self, track_ids: Sequence[str]) -> dict[str, Track]:
+        out: dict[str, Track] = {}
+        ids = list(dict.fromkeys(track_ids))
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            sql = f"SELECT {_TRACK_COLS} FROM tracks WHERE id IN ({', '.join('?' * len(chunk))})"
+            for row in self.s.conn().execute(sql, chunk):
+                out[row[0]] = _track(row)
+        return out
+
+    def by_match_keys(self, keys: Sequence[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        keys = list(dict.fromkeys(keys))
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            sql = f"SELECT match_key, id FROM tracks WHERE match_key IN ({', '.join('?' * len(chunk))}) ORDER BY id"
+            for key, id_ in self.s.conn().execute(sql, chunk):
+                out.setdefault(key, id_)
+        return out
+
+    def all(self) -> Iterator[Track]:
+        for row in self.s.conn().execute(f"SELECT {_TRACK_COLS} FROM tracks ORDER BY id"):
+            yield _track(row)
+
+
+class SqliteSettings:
+    def __init__(self, store: SqliteStore):
+        self.s = store
+
+    def get(self, user: str) -> StoredSettings | None:
+        row = self.s.conn().execute("SELECT version, doc, updated_at FROM settings WHERE user = ?", (user,)).fetchone()
+        if row is None:
+            return None
+        return StoredSettings(user=user, version=row[0], doc=orjson.loads(row[1]), updated_at=parse_ts(row[2]))
+
+    def put(
+        self, user: str, doc: dict[str, Any], *, expected_version: int, at: datetime, changes: Sequence[SettingsChange]
+    ) -> StoredSettings:
+        new_version = expected_version + 1
+        with self.s.tx() as conn:
+            if expected_version == 0:
+                written = conn.execute(
+                    "INSERT INTO settings (user, version, doc, updated_at) VALUES (?, 1, ?, ?) ON CONFLICT DO NOTHING",
+                    (user, dumps(doc), ts(at)),
+                ).rowcount
+            else:
+                written = conn.execute(
+                    "UPDATE settings SET version = ?, doc = ?, updated_at = ? WHERE user = ? AND version = ?",
+                    (new_version, dumps(doc), ts(at), user, expected_version),
+                ).rowcount
+            if written != 1:
+                current = self.get(user)
+                raise ConflictError(
+                    f"Settings of {user!r} changed since you read them: you read version {expected_version}, "
+                    f"they are now at version {current.version if current else 0}.",
+                    hint="read them again (`echotune settings show`) and repeat your change",
+                    details={
+                        "expected_version": expected_version,
+                        "current": current.model_dump(mode="json") if current else None,
+                    },
+                )
+            conn.executemany(
+                "INSERT INTO settings_changes (user, version, at, key, old, new) VALUES (?, ?, ?, ?, ?, ?)",
+                [(user, new_version, ts(c.at), c.key, dumps(c.old), dumps(c.new)) for c in changes],
+            )
+        return StoredSettings(user=user, version=new_version, doc=doc, updated_at=at)
+
+    def history(self, user: str, limit: int = 50) -> list[SettingsChange]:
+        rows = self.s.conn().execute(
+            "SELECT version, at, key, old, new FROM settings_changes WHERE user = ? ORDER BY id DESC LIMIT ?",
+            (user, limit),
+        )
+        return [
+            SettingsChange(user=user, version=v, at=parse_ts(at), key=k, old=orjson.loads(o), new=orjson.loads(n))
+            for v, at, k, o, n in rows
+        ]
+
+
+_EVENT_COLS = (
+    "at, user, kind, name, face, duration_ms, outcome, error_code, provider, tokens_in, tokens_out, cost_usd, data"
+)
+
+
+class SqliteEvents:
+    def __init__(self, store: SqliteStore):
+        self.s = store
+
+    def record(self, event: Event) -> None:
+        e = event
+        row = (
+            ts(e.at),
+            e.user,
+            e.kind,
+            e.name,
+            e.face,
+            e.duration_ms,
+            e.outcome,
+            e.error_code,
+            e.provider,
+            e.tokens_in,
+            e.tokens_out,
+            e.cost_usd,
+            dumps(e.data),
+        )
+        with self.s.tx() as conn:
+            conn.execute(f"INSERT INTO events ({_EVENT_COLS}) VALUES ({', '.join('?' * 13)})", row)
+
+    def list(self, *, kind: str | None = None, since: datetime | None = None, limit: int = 1000) -> list[Event]:
+        where, args = [], []
+        if kind:
+            where.append("kind = ?")
+            args.append(kind)
+        if since:
+            where.append("at >= ?")
+            args.append(ts(since))
+        sql = f"SELECT {_EVENT_COLS} FROM events {'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY id DESC LIMIT ?"
+        names = [c.strip() for c in _EVENT_COLS.split(",")]
+        out = []
+        for row in self.s.conn().execute(sql, [*args, limit]):
+            rec = dict(zip(names, row, strict=True))
+            rec["data"] = orjson.loads(rec["data"])
+            out.append(Event.model_validate(rec))
+        return out
+
+
+class SqliteFeedback:
+    def __init__(self, store: SqliteStore):
+        self.s = store
+
+    def add(self, feedback: Feedback) -> None:
+        with self.s.tx() as conn:
+            conn.execute(
+                "INSERT INTO feedback (user, track_id, kind, at) VALUES (?, ?, ?, ?)",
+                (feedback.user, feedback.track_id, feedback.kind, ts(feedback.at)),
+            )
+
+    def for_user(self, user: str, since: datetime | None = None) -> list[Feedback]:
+        rows = self.s.conn().execute(
+            "SELECT track_id, kind, at FROM feedback WHERE user = ? AND at >= ? ORDER BY at, id",
+            (user, ts(since) if since else ""),
+        )
+        return [Feedback(user=user, track_id=t, kind=k, at=parse_ts(a)) for t, k, a in rows]
+
+
+class SqliteMeta:
+    def __init__(self, store: SqliteStore):
+        self.s = store
+
+    def get(self, key: str) -> str | None:
+        row = self.s.conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set(self, key: str, value: str) -> None:
+        with self.s.tx() as conn:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
