@@ -1,0 +1,271 @@
+"""The catalog: the bundled MusicOSet tracks plus tracks learnt from history and Spotify.
+
+Search tolerates typos, case, accents and version suffixes ("hey jue" finds Hey Jude, "beyonce" finds
+Beyoncé) with rapidfuzz over normalised titles and artists, and filters by artist, genre and year.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import orjson
+from pydantic import BaseModel, Field, model_validator
+
+from echotune.tools.catalog_build import CATALOG_FILE, DATA_DIR, MANIFEST_FILE
+from echotune.tools.errors import NotFoundError
+from echotune.tools.ids import parse_ref
+from echotune.tools.models import Track, TrackSource
+from echotune.tools.registry import ToolInput, tool
+from echotune.tools.text import normalize, song_name
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from echotune.tools.context import Context
+
+BUNDLED_KEY = "catalog.bundled_sha256"
+MIN_SCORE = 60.0
+
+
+def bundled_manifest() -> dict:
+    return json.loads((DATA_DIR / MANIFEST_FILE).read_text(encoding="utf-8"))
+
+
+def ensure_bundled(ctx: Context) -> int:
+    """Load the bundled catalog into the store on first run (or after it was rebuilt); returns tracks loaded."""
+    manifest = bundled_manifest()
+    if ctx.store.meta.get(BUNDLED_KEY) == manifest["sha256"]:
+        return 0
+    total = manifest["tracks"]
+    batch: list[Track] = []
+    loaded = 0
+    ctx.report("Loading the bundled catalog", 0, total)
+    with gzip.open(DATA_DIR / CATALOG_FILE, "rb") as fh:
+        for line in fh:
+            batch.append(Track.model_validate(orjson.loads(line)))
+            if len(batch) == 5000:
+                loaded += ctx.store.catalog.upsert(batch)
+                batch.clear()
+                ctx.report("Loading the bundled catalog", loaded, total)
+    loaded += ctx.store.catalog.upsert(batch)
+    ctx.report("Loading the bundled catalog", loaded, total)
+    ctx.store.meta.set(BUNDLED_KEY, manifest["sha256"])
+    return loaded
+
+
+def ensure_catalog(ctx: Context) -> None:
+    """Once per Context: make sure the bundled catalog is in the store before anything reads it."""
+    ctx.lazy("catalog.bundled", lambda: ensure_bundled(ctx))
+
+
+@dataclass
+class CatalogIndex:
+    """An in-memory fuzzy index over every catalog track; rebuilt when the catalog changes (`ctx.forget`)."""
+
+    tracks: list[Track]
+    titles: list[str]
+    artists: list[str]
+    combined: list[str]
+    popularity: np.ndarray
+    years: np.ndarray
+
+    @classmethod
+    def load(cls, ctx: Context) -> CatalogIndex:
+        import numpy as np
+
+        ensure_catalog(ctx)
+        tracks = list(ctx.store.catalog.all())
+        titles = [normalize(song_name(t.title)) for t in tracks]
+        artists = [normalize(" ".join(a.name for a in t.artists)) for t in tracks]
+        return cls(
+            tracks=tracks,
+            titles=titles,
+            artists=artists,
+            combined=[f"{t} {a}" for t, a in zip(titles, artists, strict=True)],
+            popularity=np.array([t.popularity or 0 for t in tracks], dtype=np.float32),
+            years=np.array([t.year or 0 for t in tracks], dtype=np.int32),
+        )
+
+    def search(
+        self,
+        query: str = "",
+        *,
+        artist: str | None = None,
+        genre: str | None = None,
+        year_from: int | None = None,
+        year_to: int | None = None,
+        limit: int = 10,
+    ) -> list[tuple[Track, float]]:
+        """Best matches first, as (track, score 0-100). Filters narrow; the query ranks."""
+        import numpy as np
+        from rapidfuzz import fuzz, process
+
+        mask = np.ones(len(self.tracks), dtype=bool)
+        if year_from is not None:
+            mask &= self.years >= year_from
+        if year_to is not None:
+            mask &= (self.years <= year_to) & (self.years > 0)
+        if artist:
+            a = normalize(artist)
+            scores = process.cdist([a], self.artists, scorer=fuzz.token_set_ratio, dtype=np.uint8)[0]
+            mask &= scores >= 85
+        if genre:
+            g = normalize(genre)
+            mask &= np.array([any(g in normalize(x) for x in t.genres) for t in self.tracks])
+        if not query.strip():
+            score = np.where(mask, 100.0, -1.0)
+        else:
+            q = normalize(song_name(query))
+            by_title = process.cdist([q], self.titles, scorer=fuzz.ratio, dtype=np.uint8)[0]
+            by_words = process.cdist([q], self.combined, scorer=fuzz.token_set_ratio, dtype=np.uint8)[0]
+            by_artist = process.cdist([q], self.artists, scorer=fuzz.ratio, dtype=np.uint8)[0]
+            score = np.maximum(np.maximum(by_title, by_words), by_artist).astype(np.float64)
+            score[~mask] = -1.0
+            score[score < MIN_SCORE] = -1.0
+        # Popularity breaks ties (the Beatles' Hey Jude before a cover), never outranks a better match.
+        ranked = score + self.popularity / 1000.0
+        candidates = np.flatnonzero(score >= 0)
+        top = candidates[np.argsort(-ranked[candidates], kind="stable")[:limit]]
+        return [(self.tracks[i], round(float(score[i]), 1)) for i in top]
+
+
+# -- tools ------------------------------------------------------------------------------------------------
+
+
+class TrackHit(BaseModel):
+    """A track found by search, with how well it matched."""
+
+    table_columns: ClassVar[tuple[str, ...]] = ("title", "artists", "year", "genres", "score", "id")
+
+    id: str = Field(description="Track id; pass it to other tools.")
+    uri: str | None = Field(None, description="Spotify uri, when the track is on Spotify.")
+    title: str
+    artists: str = Field(description="Credited artists, comma-separated.")
+    year: int | None = None
+    genres: list[str] = Field(default_factory=list)
+    popularity: int | None = None
+    explicit: bool = False
+    score: float = Field(description="Match quality, 0-100.")
+
+    @classmethod
+    def of(cls, track: Track, score: float = 100.0) -> TrackHit:
+        return cls(
+            id=track.id,
+            uri=track.uri,
+            title=track.title,
+            artists=track.artist_names,
+            year=track.year,
+            genres=track.genres[:3],
+            popularity=track.popularity,
+            explicit=track.explicit,
+            score=score,
+        )
+
+
+class CatalogSearchInput(ToolInput):
+    query: str = Field("", max_length=200, description="Words from the title and/or artist; typos are tolerated.")
+    artist: str | None = Field(None, max_length=200, description="Only tracks by this artist (fuzzy).")
+    genre: str | None = Field(None, max_length=100, description="Only tracks whose artist has this genre, e.g. 'soul'.")
+    year_from: int | None = Field(None, ge=1900, le=2100, description="Earliest release year, inclusive.")
+    year_to: int | None = Field(None, ge=1900, le=2100, description="Latest release year, inclusive.")
+    limit: int = Field(10, ge=1, le=50, description="How many tracks to return.")
+
+    @model_validator(mode="after")
+    def _something_to_search(self) -> CatalogSearchInput:
+        if not (self.query.strip() or self.artist or self.genre or self.year_from or self.year_to):
+            raise ValueError("give a query or at least one filter (artist, genre, year_from, year_to)")
+        if self.year_from and self.year_to and self.year_from > self.year_to:
+            raise ValueError("year_from must not be after year_to")
+        return self
+
+
+class CatalogSearchOutput(BaseModel):
+    query: str
+    tracks: list[TrackHit] = Field(description="Best matches first.")
+
+
+@tool(cli=("catalog", "search"), cli_args=("query",))
+def catalog_search(ctx: Context, args: CatalogSearchInput) -> CatalogSearchOutput:
+    """Find tracks in the catalog by title and/or artist words, with optional artist, genre and year filters.
+    Tolerates typos, accents and case ("hey jue" finds Hey Jude)."""
+    found = ctx.catalog.search(
+        args.query,
+        artist=args.artist,
+        genre=args.genre,
+        year_from=args.year_from,
+        year_to=args.year_to,
+        limit=args.limit,
+    )
+    return CatalogSearchOutput(query=args.query, tracks=[TrackHit.of(t, s) for t, s in found])
+
+
+class CatalogGetInput(ToolInput):
+    track: str = Field(
+        min_length=1, max_length=200, description="Track id, spotify:track:<id> uri or open.spotify.com link."
+    )
+
+
+class CatalogGetOutput(BaseModel):
+    track: Track
+
+
+def get_track(ctx: Context, ref: str) -> Track:
+    """The catalog track for an id, uri or link; NotFoundError when the catalog lacks it."""
+    track_id = parse_ref(ref, "track")
+    ensure_catalog(ctx)
+    track = ctx.store.catalog.get(track_id)
+    if track is None:
+        raise NotFoundError(f"No track {track_id} in the catalog", hint="find one with `echotune catalog search`")
+    return track
+
+
+@tool(cli=("catalog", "show"))
+def catalog_get(ctx: Context, args: CatalogGetInput) -> CatalogGetOutput:
+    """Everything the catalog knows about one track: artists, year, genres, popularity, audio features."""
+    return CatalogGetOutput(track=get_track(ctx, args.track))
+
+
+class CatalogStatsInput(ToolInput):
+    top: int = Field(10, ge=1, le=50, description="How many of the most common genres to list.")
+
+
+class GenreCount(BaseModel):
+    genre: str
+    tracks: int
+
+
+class CatalogStats(BaseModel):
+    tracks: int = Field(description="Tracks in the catalog.")
+    by_source: dict[TrackSource, int] = Field(description="Tracks per source: bundled, learnt, spotify.")
+    artists: int = Field(description="Distinct credited artists.")
+    with_audio_features: int
+    explicit: int
+    year_min: int | None
+    year_max: int | None
+    by_decade: dict[str, int]
+    top_genres: list[GenreCount]
+
+
+@tool(cli=("catalog", "stats"))
+def catalog_stats(ctx: Context, args: CatalogStatsInput) -> CatalogStats:
+    """Size and shape of the catalog: tracks per source, artists, years, decades and the most common genres."""
+    tracks = ctx.catalog.tracks
+    if not tracks:
+        raise NotFoundError("The catalog is empty", hint="run `echotune doctor` to check the data directory")
+    years = [t.year for t in tracks if t.year]
+    genres = Counter(t.genres[0] for t in tracks if t.genres)
+    return CatalogStats(
+        tracks=len(tracks),
+        by_source=dict(Counter(t.source for t in tracks)),
+        artists=len({a.id or a.name for t in tracks for a in t.artists}),
+        with_audio_features=sum(t.features is not None for t in tracks),
+        explicit=sum(t.explicit for t in tracks),
+        year_min=min(years, default=None),
+        year_max=max(years, default=None),
+        by_decade=dict(sorted(Counter(f"{y // 10 * 10}s" for y in years).items())),
+        top_genres=[GenreCount(genre=g, tracks=n) for g, n in genres.most_common(args.top)],
+    )
