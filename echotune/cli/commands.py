@@ -1,0 +1,43 @@
+"""Hand-written commands: the ones about the installation rather than a person's music."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from echotune.cli.app import app, state_of
+
+
+@app.command()
+def doctor(
+    ctx: typer.Context, json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False
+) -> None:
+    """Show what EchoTune uses (data dir, store, provider, Spotify or local player, Redis) and what is broken."""
+    from echotune.cli.render import to_json
+    from echotune.doctor import diagnose
+
+    state = state_of(ctx)
+    report = diagnose(state.flags, state.config_file)
+    if json_out:
+        print(to_json(report))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        marks = {"ok": "[green]✓[/]", "info": "[blue]·[/]", "warn": "[yellow]![/]", "error": "[red]✗[/]"}
+        table = Table(show_header=False, box=None, padding=(0, 1))
+        for check in report.checks:
+            fix = f"\n[dim]→ {check.fix}[/]" if check.fix else ""
+            table.add_row(marks[check.status], check.name, check.detail + fix)
+        Console().print(table)
+    if not report.ok:
+        raise typer.Exit(5)
+
+
+@app.command()
+def demo(ctx: typer.Context) -> None:
+    """A guided tour on the embedded defaults: catalog search, a track, stats, settings and a conflict."""
+    from echotune.cli.demo import run_demo
+
+    run_demo(state_of(ctx))

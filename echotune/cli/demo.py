@@ -1,0 +1,78 @@
+"""`echotune demo`: a scripted tour of what works on the embedded defaults, through the same registry the
+agent and the MCP server use. It acts as the user "demo", so a person's own settings stay untouched."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.rule import Rule
+
+from echotune.cli.render import render
+from echotune.cli.state import CliState
+from echotune.tools.errors import ConflictError
+from echotune.tools.registry import call_tool
+
+console = Console()
+DEMO_USER = "demo"
+
+
+def _step(title: str, call: str | None = None) -> None:
+    console.print(Rule(f"[bold]{title}", align="left"))
+    if call:
+        console.print(f"[dim]$ {call}[/dim]")
+
+
+def run_demo(state: CliState) -> None:
+    ctx = state.context().for_user(DEMO_USER)
+    cfg = ctx.config
+
+    def tool(name: str, args: dict[str, Any] | None = None) -> Any:
+        result = call_tool(ctx, name, args or {})
+        render(result)
+        return result
+
+    _step("EchoTune demo: what is in use")
+    console.print(
+        f"data dir  {cfg.data_dir}\nstore     {ctx.store.backend} ({ctx.store.location})\n"
+        f"provider  offline (no key, no network)\nplayback  local player (no Spotify account linked)\n"
+        f"user      {ctx.user}"
+    )
+
+    _step("The bundled catalog (MusicOSet, 20,405 real songs)", "echotune catalog stats")
+    tool("catalog_stats", {"top": 5})
+
+    _step("Search tolerates typos: 'hey jue'", "echotune catalog search 'hey jue' --limit 3")
+    hits = tool("catalog_search", {"query": "hey jue", "limit": 3})
+
+    _step("…and accents: 'beyonce', 2016 and later", "echotune catalog search beyonce --year-from 2016 --limit 3")
+    tool("catalog_search", {"query": "beyonce", "year_from": 2016, "limit": 3})
+
+    if hits.tracks:
+        _step("One track in full", f"echotune catalog show {hits.tracks[0].id}")
+        tool("catalog_get", {"track": hits.tracks[0].id})
+
+    _step("Your settings are versioned", "echotune settings show")
+    view = tool("settings_get")
+    read_version = view.version
+    new_diversity = 0.5 if view.settings.recommendation.diversity != 0.5 else 0.4
+
+    _step("Change one", f"echotune settings set recommendation.diversity {new_diversity}")
+    tool(
+        "settings_update", {"key": "recommendation.diversity", "value": new_diversity, "expected_version": read_version}
+    )
+
+    _step(
+        "A second device still holding the old version is refused, nothing lost",
+        f"echotune settings set recommendation.diversity 0.9 --expected-version {read_version}",
+    )
+    try:
+        call_tool(
+            ctx, "settings_update", {"key": "recommendation.diversity", "value": 0.9, "expected_version": read_version}
+        )
+    except ConflictError as exc:
+        console.print(f"[yellow]conflict:[/] {exc.message}\n[dim]hint: {exc.hint}[/dim]")
+
+    _step("Every change is logged", "echotune settings history --limit 3")
+    tool("settings_history", {"limit": 3})
+    console.print("\nNext: [bold]echotune --help[/], [bold]echotune doctor[/].")
