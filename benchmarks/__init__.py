@@ -1,0 +1,1 @@
+"""EchoTune's performance table: `python -m benchmarks` (or `make bench`). Speed goals live here, never in tests."""

@@ -1,0 +1,77 @@
+"""The one registry: every tool is described for models (docstring, described parameters with bounds),
+typed in and out, marked read/act/destroy, and reached through one validating, event-recording call path."""
+
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from echotune.cli.app import GROUP_HELP
+from echotune.tools.context import Context
+from echotune.tools.errors import InvalidInputError
+from echotune.tools.registry import ToolInput, all_tools, call_tool, tool
+
+
+def _properties(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return list(schema.get("properties", {}).items())
+
+
+@pytest.mark.parametrize("name", list(all_tools()))
+def test_every_parameter_is_described(name: str) -> None:
+    spec = all_tools()[name]
+    assert len(spec.description) >= 30, "the docstring is what models read: say what the tool is for"
+    schema = spec.input_schema()
+    assert schema.get("additionalProperties") is False
+    for prop, body in _properties(schema):
+        assert body.get("description"), f"{name}.{prop} has no description"
+
+
+def test_effects_and_cli_names() -> None:
+    tools = all_tools()
+    assert {n: s.effect for n, s in tools.items() if s.effect != "read"} == {"settings_update": "act"}
+    assert {s.cli[0] for s in tools.values() if s.cli} == set(GROUP_HELP)
+    cli_names = [s.cli for s in tools.values() if s.cli]
+    assert len(cli_names) == len(set(cli_names)), "two tools under one CLI name"
+
+
+def test_unknown_tool_and_bad_arguments(empty_ctx: Context) -> None:
+    with pytest.raises(InvalidInputError, match="No tool named"):
+        call_tool(empty_ctx, "play_everything")
+    with pytest.raises(InvalidInputError, match=r"limit: Input should be less than or equal to 500 \(got 9000\)"):
+        call_tool(empty_ctx, "settings_history", {"limit": 9000})
+
+
+def test_calls_are_recorded_as_events(empty_ctx: Context) -> None:
+    call_tool(empty_ctx, "settings_get")
+    with pytest.raises(InvalidInputError):
+        call_tool(empty_ctx, "settings_update", {"key": "market", "value": "nowhere"})
+    events = empty_ctx.store.events.list(kind="tool")
+    assert [(e.name, e.outcome, e.error_code) for e in events] == [
+        ("settings_update", "error", "invalid_input"),
+        ("settings_get", "ok", None),
+    ]
+    assert all(e.duration_ms is not None and e.duration_ms >= 0 for e in events)
+
+
+def test_declaration_rules() -> None:
+    class In(ToolInput):
+        x: int
+
+    class Out(BaseModel):
+        y: int
+
+    def undocumented(ctx: Context, args: In) -> Out:
+        return Out(y=args.x)
+
+    with pytest.raises(TypeError, match="docstring"):
+        tool()(undocumented)
+
+    class Loose(BaseModel):
+        x: int
+
+    def loose(ctx: Context, args: Loose) -> Out:
+        """Loose input models would silently ignore unknown arguments."""
+        return Out(y=1)
+
+    with pytest.raises(TypeError, match="ToolInput"):
+        tool()(loose)
