@@ -20,6 +20,7 @@ def _properties(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 def test_every_parameter_is_described(name: str) -> None:
     spec = all_tools()[name]
     assert len(spec.description) >= 30, "the docstring is what models read: say what the tool is for"
+    assert len(spec.examples) >= 2, "examples teach the offline model and the evals when to use the tool"
     schema = spec.input_schema()
     assert schema.get("additionalProperties") is False
     for prop, body in _properties(schema):

@@ -17,10 +17,15 @@ def _track(i: int, **kw) -> Track:
     return Track(id=f"{i:022d}", title=f"Song {i}", artists=[ArtistRef(name=f"Artist {i % 3}")], **kw)
 
 
+NEWEST = migrations()[-1][0]
+
+
 def test_fresh_store_is_at_newest_schema(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "s.db")
-    assert store.schema_version == len(migrations())
-    assert sqlite3.connect(tmp_path / "s.db").execute("PRAGMA user_version").fetchone()[0] == len(migrations())
+    assert store.schema_version == NEWEST
+    assert sqlite3.connect(tmp_path / "s.db").execute("PRAGMA user_version").fetchone()[0] == NEWEST
+    applied = [r[0] for r in store.conn().execute("SELECT version FROM schema_migrations ORDER BY version")]
+    assert applied == [n for n, _, _ in migrations()]
     assert store.conn().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.conn().execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
@@ -36,7 +41,7 @@ def test_file_from_first_schema_upgrades_and_keeps_data(tmp_path: Path) -> None:
         sqlite3.connect(path).execute("SELECT * FROM events")
 
     new = SqliteStore(path)
-    assert new.schema_version == len(migrations())
+    assert new.schema_version == NEWEST
     assert new.catalog.get(_track(1).id).title == "Song 1"
     assert new.settings.get("bob").version == 3
     new.events.record(Event(at=datetime.now(UTC), user="bob", kind="tool", name="x"))
@@ -47,9 +52,10 @@ def test_file_newer_than_the_code_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "future.db"
     SqliteStore(path).close()
     conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA user_version = {len(migrations()) + 5}")
+    conn.execute("INSERT INTO schema_migrations VALUES (999, 'from_the_future', '2030-01-01')")
+    conn.commit()
     conn.close()
-    with pytest.raises(NotConfiguredError, match="newer EchoTune") as info:
+    with pytest.raises(NotConfiguredError, match=r"\[999\].*newer EchoTune") as info:
         SqliteStore(path)
     assert "upgrade" in info.value.hint
 
@@ -66,7 +72,22 @@ def test_failed_migration_leaves_the_file_untouched(tmp_path: Path, monkeypatch:
         SqliteStore(path)
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert [r[0] for r in conn.execute("SELECT version FROM schema_migrations")] == [1]
     assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'events'").fetchone()[0] == 0
+
+
+def test_a_migration_merged_in_with_a_lower_number_is_still_applied(tmp_path: Path, monkeypatch) -> None:
+    """Branches merge: a file that already has migrations 1 and 3 still gets 2 when the code gains it."""
+    import echotune.tools.store.sqlite as sq
+
+    real = sq.migrations()
+    m1, m3 = real[0], (3, "third", "CREATE TABLE third (id INTEGER);")
+    monkeypatch.setattr(sq, "migrations", lambda: [m1, m3])
+    SqliteStore(tmp_path / "s.db").close()
+    monkeypatch.setattr(sq, "migrations", lambda: [m1, (2, "second", "CREATE TABLE second (id INTEGER);"), m3])
+    store = SqliteStore(tmp_path / "s.db")
+    assert [r[0] for r in store.conn().execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2, 3]
+    assert store.conn().execute("SELECT count(*) FROM second").fetchone()[0] == 0
 
 
 def test_a_failed_transaction_writes_nothing(tmp_path: Path) -> None:
@@ -104,3 +125,32 @@ def test_naive_datetimes_are_refused(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "s.db")
     with pytest.raises(ValueError, match="naive"):
         store.events.record(Event(at=datetime(2026, 1, 1), user="u", kind="tool", name="x"))
+
+
+def test_plays_are_idempotent_and_ordered(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from echotune.tools.models import Play
+
+    store = SqliteStore(tmp_path / "s.db")
+    store.catalog.upsert([_track(1)])
+    t0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+    plays = [
+        Play(user="u", played_at=t0 + timedelta(minutes=i), ms_played=1000 * i, title=f"Song {i}", artist="A",
+             track_id=_track(1).id if i == 1 else None, track_uri=None if i else "spotify:track:" + "a" * 22)
+        for i in range(4)
+    ]  # fmt: skip
+    assert store.plays.add(plays) == (4, 0)
+    assert store.plays.add([*plays[1:], plays[0].model_copy(update={"user": "v"})]) == (1, 3)
+    assert store.plays.count("u") == 4 and store.plays.count("v") == 1
+    listed = store.plays.list("u")
+    assert [p.title for p in listed] == ["Song 3", "Song 2", "Song 1", "Song 0"]
+    assert listed[2].track_id == _track(1).id and listed[0].played_at == t0 + timedelta(minutes=3)
+    assert [
+        p.title for p in store.plays.list("u", since=t0 + timedelta(minutes=1), until=t0 + timedelta(minutes=3))
+    ] == [
+        "Song 2",
+        "Song 1",
+    ]
+    assert store.plays.delete("u", before=t0 + timedelta(minutes=2)) == 2
+    assert store.plays.count("u") == 2 and store.plays.delete("u") == 2 and store.plays.count("v") == 1

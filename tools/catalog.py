@@ -188,7 +188,17 @@ class CatalogSearchOutput(BaseModel):
     tracks: list[TrackHit] = Field(description="Best matches first.")
 
 
-@tool(cli=("catalog", "search"), cli_args=("query",))
+@tool(
+    cli=("catalog", "search"),
+    cli_args=("query",),
+    examples=(
+        "find hey jude",
+        "search for songs by beyonce",
+        "do you have bohemian rhapsody",
+        "show me soul songs from the 70s",
+        "look up smells like teen spirit",
+    ),
+)
 def catalog_search(ctx: Context, args: CatalogSearchInput) -> CatalogSearchOutput:
     """Find tracks in the catalog by title and/or artist words, with optional artist, genre and year filters.
     Tolerates typos, accents and case ("hey jue" finds Hey Jude)."""
@@ -223,7 +233,14 @@ def get_track(ctx: Context, ref: str) -> Track:
     return track
 
 
-@tool(cli=("catalog", "show"))
+@tool(
+    cli=("catalog", "show"),
+    examples=(
+        "tell me about spotify:track:3e9HZxeyfWwjeyPAMmWSSQ",
+        "show track 3e9HZxeyfWwjeyPAMmWSSQ",
+        "what are the audio features of that track",
+    ),
+)
 def catalog_get(ctx: Context, args: CatalogGetInput) -> CatalogGetOutput:
     """Everything the catalog knows about one track: artists, year, genres, popularity, audio features."""
     return CatalogGetOutput(track=get_track(ctx, args.track))
@@ -250,7 +267,10 @@ class CatalogStats(BaseModel):
     top_genres: list[GenreCount]
 
 
-@tool(cli=("catalog", "stats"))
+@tool(
+    cli=("catalog", "stats"),
+    examples=("how big is the catalog", "what genres are in the catalog", "catalog statistics"),
+)
 def catalog_stats(ctx: Context, args: CatalogStatsInput) -> CatalogStats:
     """Size and shape of the catalog: tracks per source, artists, years, decades and the most common genres."""
     tracks = ctx.catalog.tracks

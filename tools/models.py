@@ -112,6 +112,33 @@ class Event(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+PlayKind = Literal["music", "podcast", "audiobook"]
+
+
+class Play(BaseModel):
+    """One play of a track (or episode): from an imported export, the local player, or Spotify."""
+
+    user: str
+    played_at: datetime = Field(description="When playback ended (Spotify's `ts` / `endTime`), timezone-aware.")
+    ms_played: int = Field(ge=0)
+    track_id: str | None = Field(None, description="The catalog track, when linked.")
+    track_uri: str | None = None
+    title: str
+    artist: str
+    album: str | None = None
+    kind: PlayKind = "music"
+    skipped: bool = False
+    source: str = "import"
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def track_key(self) -> str:
+        """What identifies the track of this play: its uri, else normalised title and artist."""
+        from echotune.tools.text import match_key
+
+        return self.track_uri or match_key(self.title, self.artist)
+
+
 FeedbackKind = Literal["like", "dislike", "skip"]
 
 

@@ -48,6 +48,7 @@ class ToolSpec:
     open_world: bool
     cli: tuple[str, str] | None
     cli_args: tuple[str, ...]
+    examples: tuple[str, ...]
 
     @property
     def read_only(self) -> bool:
@@ -70,6 +71,7 @@ def tool(
     open_world: bool = False,
     cli: tuple[str, str] | None = None,
     cli_args: tuple[str, ...] | None = None,
+    examples: tuple[str, ...] = (),
     name: str | None = None,
 ) -> Callable[[Callable[..., BaseModel]], ToolSpec]:
     """Declare a tool. Input and output models come from the annotations, the description from the docstring.
@@ -77,6 +79,7 @@ def tool(
     effect: what calling it changes. idempotent: calling twice equals calling once (default: reads are).
     open_world: it talks to an outside service (Spotify). cli: (group, command) for `echotune GROUP COMMAND`.
     cli_args: input fields taken as positional CLI arguments (default: the required ones).
+    examples: things a person says that this tool answers; the offline model and the evals learn from them.
     """
 
     def wrap(fn: Callable[..., BaseModel]) -> ToolSpec:
@@ -102,6 +105,7 @@ def tool(
             open_world=open_world,
             cli=cli,
             cli_args=required if cli_args is None else cli_args,
+            examples=examples,
         )
 
     return wrap

@@ -140,7 +140,10 @@ class SettingsGetInput(ToolInput):
     pass
 
 
-@tool(cli=("settings", "show"))
+@tool(
+    cli=("settings", "show"),
+    examples=("show my settings", "which provider am I using", "what are my recommendation weights"),
+)
 def settings_get(ctx: Context, args: SettingsGetInput) -> SettingsView:
     """Show the user's settings (provider, recommendation weights, privacy, content filter, market) and their
     version, which a later change must quote."""
@@ -163,7 +166,18 @@ class SettingsUpdateInput(ToolInput):
     )
 
 
-@tool(effect="act", idempotent=True, cli=("settings", "set"))
+@tool(
+    effect="act",
+    idempotent=True,
+    cli=("settings", "set"),
+    examples=(
+        "set diversity to 0.5",
+        "don't store my listening history",
+        "hide explicit songs",
+        "switch the provider to openai",
+        "change my market to DE",
+    ),
+)
 def settings_update(ctx: Context, args: SettingsUpdateInput) -> SettingsView:
     """Change one setting. Refused with a conflict if the settings changed since the version you read."""
     version, settings, updated_at = update_setting(ctx, args.key, args.value, args.expected_version)
@@ -178,7 +192,10 @@ class SettingsHistoryOutput(BaseModel):
     changes: list[SettingsChange]
 
 
-@tool(cli=("settings", "history"))
+@tool(
+    cli=("settings", "history"),
+    examples=("what did I change in my settings", "show my settings history"),
+)
 def settings_history(ctx: Context, args: SettingsHistoryInput) -> SettingsHistoryOutput:
     """List the user's past settings changes, newest first: when, which key, old and new value."""
     return SettingsHistoryOutput(changes=ctx.store.settings.history(ctx.user, args.limit))

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from echotune.tools.models import Event, Feedback, SettingsChange, StoredSettings, Track
+from echotune.tools.models import Event, Feedback, Play, SettingsChange, StoredSettings, Track
 
 
 class CatalogRepo(Protocol):
@@ -47,6 +47,21 @@ class FeedbackRepo(Protocol):
     def for_user(self, user: str, since: datetime | None = None) -> list[Feedback]: ...
 
 
+class PlaysRepo(Protocol):
+    def add(self, plays: Sequence[Play]) -> tuple[int, int]:
+        """Insert plays in one transaction, skipping ones already stored (same user, played_at, track_key);
+        returns (inserted, duplicates)."""
+
+    def list(
+        self, user: str, *, since: datetime | None = None, until: datetime | None = None, limit: int | None = None
+    ) -> list[Play]:
+        """Plays with since <= played_at < until, newest first."""
+
+    def count(self, user: str) -> int: ...
+    def delete(self, user: str, *, before: datetime | None = None) -> int:
+        """Delete a user's plays (all, or those before a time); returns how many."""
+
+
 class MetaRepo(Protocol):
     """Small key/value facts about the store itself (e.g. which catalog build is loaded)."""
 
@@ -62,6 +77,7 @@ class Store(Protocol):
     settings: SettingsRepo
     events: EventsRepo
     feedback: FeedbackRepo
+    plays: PlaysRepo
     meta: MetaRepo
 
     def close(self) -> None: ...

@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from echotune.tools.errors import ConflictError, NotConfiguredError
-from echotune.tools.models import Event, Feedback, SettingsChange, StoredSettings, Track
+from echotune.tools.models import Event, Feedback, Play, SettingsChange, StoredSettings, Track
 from echotune.tools.text import match_key
 
 BUSY_TIMEOUT_MS = 10_000
@@ -32,8 +32,9 @@ def migrations() -> list[tuple[int, str, str]]:
             number, _, name = entry.name.removesuffix(".sql").partition("_")
             found.append((int(number), name, entry.read_text(encoding="utf-8")))
     found.sort()
-    if [n for n, _, _ in found] != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migrations must be numbered 1..N without gaps: {[n for n, _, _ in found]}")
+    numbers = [n for n, _, _ in found]
+    if len(set(numbers)) != len(numbers):
+        raise RuntimeError(f"two migrations share a number: {numbers}")
     return found
 
 
@@ -83,6 +84,7 @@ class SqliteStore:
         self.settings = SqliteSettings(self)
         self.events = SqliteEvents(self)
         self.feedback = SqliteFeedback(self)
+        self.plays = SqlitePlays(self)
         self.meta = SqliteMeta(self)
 
     # -- connections and transactions -------------------------------------------------------------------
@@ -121,27 +123,39 @@ class SqliteStore:
         self._local = threading.local()
 
     def _migrate(self, upto: int | None) -> int:
+        """Apply every shipped migration this file lacks (up to `upto`), each recorded in schema_migrations,
+        all in one transaction; refuse a file that has migrations this code does not know."""
         known = migrations()
-        target = len(known) if upto is None else upto
         conn = self.conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
-            current = conn.execute("PRAGMA user_version").fetchone()[0]
-            if current > len(known):
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                " applied_at TEXT NOT NULL)"
+            )
+            applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+            unknown = sorted(applied - {n for n, _, _ in known})
+            if unknown:
                 raise NotConfiguredError(
-                    f"The database {self.path} has schema version {current}, but this EchoTune only knows up to "
-                    f"{len(known)}: it was written by a newer EchoTune.",
+                    f"The database {self.path} has schema migration(s) {unknown} that this EchoTune does not know: "
+                    "it was written by a newer EchoTune.",
                     hint="upgrade EchoTune (pip install -U echotune), or use another --data-dir",
                 )
-            for number, _name, sql in known[current:target]:
+            now = ts(datetime.now(UTC))
+            for number, name, sql in known:
+                if number in applied or (upto is not None and number > upto):
+                    continue
                 for statement in statements(sql):
                     conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {number}")
+                conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", (number, name, now))
+                applied.add(number)
+            version = max(applied, default=0)
+            conn.execute(f"PRAGMA user_version = {version}")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-        return max(current, target)
+        return version
 
 
 def _track_row(t: Track) -> tuple[Any, ...]:
@@ -347,6 +361,65 @@ class SqliteFeedback:
             (user, ts(since) if since else ""),
         )
         return [Feedback(user=user, track_id=t, kind=k, at=parse_ts(a)) for t, k, a in rows]
+
+
+def epoch_ms(value: datetime) -> int:
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are not stored: pass an aware UTC datetime")
+    return round(value.timestamp() * 1000)
+
+
+def from_epoch_ms(value: int) -> datetime:
+    return datetime.fromtimestamp(value / 1000, UTC)
+
+
+_PLAY_COLS = "user, played_at, ms_played, track_id, track_uri, title, artist, album, kind, skipped, source, extra"
+
+
+class SqlitePlays:
+    def __init__(self, store: SqliteStore):
+        self.s = store
+
+    def add(self, plays: Sequence[Play]) -> tuple[int, int]:
+        rows = [
+            (p.user, epoch_ms(p.played_at), p.ms_played, p.track_id, p.track_uri, p.title, p.artist, p.album, p.kind,
+             int(p.skipped), p.source, dumps(p.extra), p.track_key)
+            for p in plays
+        ]  # fmt: skip
+        with self.s.tx() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                f"INSERT OR IGNORE INTO plays ({_PLAY_COLS}, track_key) VALUES ({', '.join('?' * 13)})", rows
+            )
+            inserted = conn.total_changes - before
+        return inserted, len(rows) - inserted
+
+    def list(
+        self, user: str, *, since: datetime | None = None, until: datetime | None = None, limit: int | None = None
+    ) -> list[Play]:
+        sql = f"SELECT {_PLAY_COLS} FROM plays WHERE user = ? AND played_at >= ? AND played_at < ?"
+        sql += " ORDER BY played_at DESC, id DESC" + (" LIMIT ?" if limit is not None else "")
+        args: list[Any] = [user, epoch_ms(since) if since else -(2**62), epoch_ms(until) if until else 2**62]
+        if limit is not None:
+            args.append(limit)
+        names = [c.strip() for c in _PLAY_COLS.split(",")]
+        out = []
+        for row in self.s.conn().execute(sql, args):
+            rec = dict(zip(names, row, strict=True))
+            rec["played_at"] = from_epoch_ms(rec["played_at"])
+            rec["skipped"] = bool(rec["skipped"])
+            rec["extra"] = orjson.loads(rec["extra"])
+            out.append(Play.model_validate(rec))
+        return out
+
+    def count(self, user: str) -> int:
+        return self.s.conn().execute("SELECT count(*) FROM plays WHERE user = ?", (user,)).fetchone()[0]
+
+    def delete(self, user: str, *, before: datetime | None = None) -> int:
+        with self.s.tx() as conn:
+            return conn.execute(
+                "DELETE FROM plays WHERE user = ? AND played_at < ?", (user, epoch_ms(before) if before else 2**62)
+            ).rowcount
 
 
 class SqliteMeta:
