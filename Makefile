@@ -24,8 +24,9 @@ $(VENV)/.dev: $(VENV)/.base
 demo: $(VENV)/.base
 	$(BIN)/echotune demo
 
-## The whole test suite; pytest's "no tests ran" (exit 5) is a failure here.
+## The whole test suite (Debian packages it needs are installed first); pytest's exit 5 (no tests) fails.
 test: $(VENV)/.dev
+	bash scripts/system-deps.sh
 	$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
