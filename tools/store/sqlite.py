@@ -86,6 +86,9 @@ class SqliteStore:
         self.feedback = SqliteFeedback(self)
         self.plays = SqlitePlays(self)
         self.meta = SqliteMeta(self)
+        from echotune.tools.store.sqlite_player import attach_player_repos
+
+        attach_player_repos(self)
 
     # -- connections and transactions -------------------------------------------------------------------
     def conn(self) -> sqlite3.Connection:
