@@ -17,6 +17,7 @@ from echotune.tools.store import Store, open_store
 
 if TYPE_CHECKING:
     from echotune.tools.catalog import CatalogIndex
+    from echotune.tools.playback.backend import Player
 
 T = TypeVar("T")
 Progress = Callable[[str, int, int], None]
@@ -88,6 +89,13 @@ class Context:
         from echotune.tools.catalog import CatalogIndex
 
         return self.lazy("catalog", lambda: CatalogIndex.load(self))
+
+    @property
+    def player(self) -> Player:
+        """The music player: Spotify when an account is linked, else the local player over the catalog."""
+        from echotune.tools.playback.backend import player_for
+
+        return player_for(self)
 
     def close(self) -> None:
         self.store.close()
