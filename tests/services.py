@@ -1,7 +1,7 @@
-"""Real servers the tests start on loopback: a MongoDB wire-protocol server (SecantusDB) now, Redis later.
+"""Real servers the tests start on loopback: a MongoDB wire-protocol server (SecantusDB) and Redis.
 
 Each runs as its own process on a free 127.0.0.1 port and is stopped at the end of the session. Point
-ECHOTUNE_TEST_MONGO_URI at an existing MongoDB to test against that instead.
+ECHOTUNE_TEST_MONGO_URI / ECHOTUNE_TEST_REDIS_URL at existing servers to test against those instead.
 """
 
 from __future__ import annotations
@@ -64,3 +64,18 @@ def mongo_server(workdir: Path) -> Iterator[str]:
     args = [exe, "--host", "127.0.0.1", "--port", str(port), "--storage-path", str(workdir / "mongo-data")]
     with server_process(args, port, workdir / "mongo.log"):
         yield f"mongodb://127.0.0.1:{port}/?directConnection=true"
+
+
+@contextmanager
+def redis_server(workdir: Path) -> Iterator[str]:
+    """A Redis URL: ECHOTUNE_TEST_REDIS_URL if set, else a redis-server started here (no persistence)."""
+    if os.environ.get("ECHOTUNE_TEST_REDIS_URL"):
+        yield os.environ["ECHOTUNE_TEST_REDIS_URL"]
+        return
+    exe = shutil.which("redis-server")
+    if exe is None:
+        raise RuntimeError("redis-server not found: `make test` installs it (scripts/system-deps.sh)")
+    port = free_port()
+    args = [exe, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(workdir)]
+    with server_process(args, port, workdir / "redis.log"):
+        yield f"redis://127.0.0.1:{port}/0"
