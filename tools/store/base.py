@@ -53,7 +53,9 @@ class EventsRepo(Protocol):
 
 
 class FeedbackRepo(Protocol):
-    def add(self, feedback: Feedback) -> None: ...
+    def add(self, feedback: Feedback) -> None:
+        """Store one reaction; NotFoundError when the track is not in the catalog."""
+
     def for_user(self, user: str, since: datetime | None = None) -> list[Feedback]: ...
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from echotune.tools.errors import ConflictError, NotConfiguredError
+from echotune.tools.errors import ConflictError, NotConfiguredError, NotFoundError
 from echotune.tools.models import Event, Feedback, Play, SettingsChange, StoredSettings, Track
 from echotune.tools.text import match_key
 
@@ -352,6 +352,8 @@ class SqliteFeedback:
         self.s = store
 
     def add(self, feedback: Feedback) -> None:
+        if self.s.catalog.get(feedback.track_id) is None:
+            raise NotFoundError(f"No track {feedback.track_id} in the catalog", hint="give feedback on a known track")
         with self.s.tx() as conn:
             conn.execute(
                 "INSERT INTO feedback (user, track_id, kind, at) VALUES (?, ?, ?, ?)",
