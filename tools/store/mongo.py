@@ -75,6 +75,9 @@ class MongoStore:
         self.feedback = MongoFeedback(self)
         self.plays = MongoPlays(self)
         self.meta = MongoMeta(self)
+        from echotune.tools.store.mongo_player import attach_player_repos
+
+        attach_player_repos(self)
 
     def _prepare(self) -> int:
         meta = self.db["meta"]
