@@ -212,6 +212,7 @@ class FakeSpotify:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
 
             def do_GET(self) -> None:
                 fake._serve(self, "GET")

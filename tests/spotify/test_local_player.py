@@ -266,3 +266,28 @@ def test_cli_player_commands_feel_right(ctx: Context, capsys) -> None:
     out, _ = capsys.readouterr()
     for command in ("now", "play", "pause", "resume", "next", "previous", "seek", "volume", "shuffle", "repeat"):
         assert command in out
+
+
+def test_concurrent_commands_lose_nothing(ctx: Context) -> None:
+    """Two faces (the CLI and the MCP server, say) changing the same player at once: compare-and-set retries."""
+    import threading
+
+    call_tool(ctx, "player_play", {"what": "hey jude"})
+    ids = [t.id for t in ctx.catalog.tracks[:24]]
+    errors: list[Exception] = []
+
+    def add(chunk: list[str]) -> None:
+        try:
+            for track_id in chunk:
+                call_tool(ctx, "queue_add", {"track": track_id})
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=add, args=(ids[i::4],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    queued = [t.id for t in call_tool(ctx, "queue_show", {"limit": 50}).queue]
+    assert sorted(queued) == sorted(ids)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import secrets
 import string
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -53,6 +54,8 @@ DEFAULT_DURATION_MS = 210_000
 MAX_CATCH_UP = 500
 """At most this many tracks end by themselves between two looks; then the player stops (no endless loop)."""
 HISTORY = 50
+CAS_ATTEMPTS = 20
+"""Concurrent commands on one player (CLI and MCP at once) retry their compare-and-set this often."""
 RESTART_AFTER_MS = 3000
 """`previous` restarts the current track when it has played longer than this, like every player."""
 TIME_RANGES: dict[TimeRange, timedelta] = {
@@ -135,7 +138,7 @@ class LocalPlayer:
     # -- state, time and plays -------------------------------------------------------------------------
     def _mutate(self, fn: Callable[[LocalState, datetime], T]) -> T:
         """Read the state, let time pass, apply `fn`, write it back (compare-and-set, retried on a race)."""
-        for attempt in range(5):
+        for attempt in range(CAS_ATTEMPTS):
             stored = self.ctx.store.player_state.get(self.ctx.user)
             version, state = (stored[0], LocalState.model_validate(stored[1])) if stored else (0, LocalState())
             now = self.ctx.clock()
@@ -149,8 +152,9 @@ class LocalPlayer:
                 self.ctx.store.player_state.put(self.ctx.user, after, expected_version=version, at=now)
                 return result
             except ConflictError:
-                if attempt == 4:
+                if attempt == CAS_ATTEMPTS - 1:
                     raise
+                time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # let the other writer finish
         raise AssertionError("unreachable")
 
     def _position(self, state: LocalState, now: datetime) -> int:
