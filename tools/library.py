@@ -107,11 +107,15 @@ class TopInput(ToolInput):
 
 
 class TopOutput(PlayerAnswer):
-    cli_hidden: ClassVar[tuple[str, ...]] = ("backend", "kind", "time_range")
     kind: Literal["tracks", "artists"]
     time_range: TimeRange
-    tracks: list[TopTrack] = Field(default_factory=list)
-    artists: list[ArtistInfo] = Field(default_factory=list)
+    tracks: list[TopTrack] = Field(default_factory=list, description="Top tracks, when kind is tracks.")
+    artists: list[ArtistInfo] = Field(default_factory=list, description="Top artists, when kind is artists.")
+
+    @property
+    def cli_hidden(self) -> tuple[str, ...]:  # type: ignore[override]
+        """The CLI shows the one list that was asked for."""
+        return ("backend", "kind", "time_range", "artists" if self.kind == "tracks" else "tracks")
 
 
 @tool(

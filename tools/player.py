@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from echotune.tools.derived import on_forget
 from echotune.tools.ids import device_ref, looks_like_ref, parse_uri, track_uri, uri_of
 from echotune.tools.playback.errors import NoActiveDeviceError
 from echotune.tools.playback.models import (
@@ -33,6 +34,14 @@ if TYPE_CHECKING:
 
 BACKEND_NAMES = {"spotify": "Spotify", "local": "the local player"}
 DEVICE_FIELD = Field(None, min_length=1, max_length=100, description="Device id or name; default: the active device.")
+
+
+@on_forget
+def local_player_history(ctx: Context, user: str) -> None:
+    """Deleting a user's history also clears the local player's list of previous tracks."""
+    from echotune.tools.playback.local import forget_history
+
+    forget_history(ctx, user)
 
 
 def on(backend: str) -> str:
@@ -167,8 +176,8 @@ class PlayOutput(PlayerAnswer):
     ),
 )
 def player_play(ctx: Context, args: PlayInput) -> PlayOutput:
-    """Start playing a track, album, playlist or artist (searched by words, or given as uri or link), or several
-    tracks; on a chosen device or the active one. With nothing to play, resumes."""
+    """Play a track, album, playlist or artist, found by words or given as a uri or link.
+    Several track uris play in order; a device can be chosen by name; with nothing to play, resumes."""
     player = ctx.player
     with offering_device("player_play", args):
         outcome = player.play(args.target, args.device)

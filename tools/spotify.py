@@ -62,8 +62,8 @@ class SearchOutput(PlayerAnswer):
     ),
 )
 def spotify_search(ctx: Context, args: SearchInput) -> SearchOutput:
-    """Search Spotify's catalog (or, with no account linked, the local catalog) for tracks, artists, albums or
-    playlists, to get uris to play, queue or add to playlists."""
+    """Search for tracks, artists, albums or playlists, to get uris to play, queue or add to playlists.
+    Searches Spotify when an account is linked, else the local catalog."""
     player = ctx.player
     kinds = ["track", "artist", "album", "playlist"] if args.kind == "all" else [args.kind]
     found = player.search(args.query, kinds, args.limit)  # type: ignore[arg-type]
@@ -99,8 +99,8 @@ class SyncOutput(PlayerAnswer):
     examples=("sync my spotify history", "import what I played on spotify", "update my listening history from spotify"),
 )
 def spotify_sync(ctx: Context, args: SyncInput) -> SyncOutput:
-    """Bring your recently played Spotify tracks into your listening history, and those plus your top tracks
-    into the catalog. Safe to repeat: nothing is stored twice."""
+    """Bring what you played on Spotify into EchoTune: recent plays into your history, tracks into the catalog.
+    Recently played tracks become plays; they and your top tracks join the catalog. Safe to repeat."""
     from echotune.tools.catalog import ensure_catalog
     from echotune.tools.playback.spotify import SpotifyPlayer, catalog_track, parse_time
     from echotune.tools.settings import read_settings

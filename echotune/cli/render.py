@@ -67,7 +67,7 @@ def render(result: BaseModel, *, as_json: bool = False) -> None:
     message = getattr(result, "message", None)
     if isinstance(message, str) and message:
         print(message)  # a result that says what happened in a sentence says it first, unwrapped
-    hidden = set(getattr(type(result), "cli_hidden", ()))  # shown in --json only: the message says it already
+    hidden = set(getattr(result, "cli_hidden", ()))  # shown in --json only: the message says it already
     for name in type(result).model_fields:
         if name in hidden or (name == "message" and isinstance(message, str)):
             continue

@@ -25,8 +25,10 @@ def login(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the browser to come back.", min=5)] = 300,
     json_out: Annotated[bool, typer.Option("--json", help="Print the linked account as JSON.")] = False,
 ) -> None:
-    """Link your Spotify account (OAuth with PKCE: no client secret is stored). Needs your app's client id
-    (ECHOTUNE_SPOTIFY_CLIENT_ID) and its redirect URI (default http://127.0.0.1:8888/callback) registered."""
+    """Link your Spotify account (OAuth with PKCE: no client secret is stored).
+
+    Needs your app's client id (ECHOTUNE_SPOTIFY_CLIENT_ID) and its redirect URI registered in the app's
+    settings (default http://127.0.0.1:8888/callback)."""
     import webbrowser
 
     from echotune.cli.render import render

@@ -291,3 +291,15 @@ def test_concurrent_commands_lose_nothing(ctx: Context) -> None:
     assert not errors
     queued = [t.id for t in call_tool(ctx, "queue_show", {"limit": 50}).queue]
     assert sorted(queued) == sorted(ids)
+
+
+def test_forgetting_history_clears_the_players_previous_tracks(ctx: Context, clock) -> None:
+    from echotune.tools.derived import forget
+
+    call_tool(ctx, "player_play", {"uris": [HEY_JUDE, SOMETHING]})
+    clock.advance(seconds=30)
+    call_tool(ctx, "player_next")
+    assert ctx.store.player_state.get(ctx.user)[1]["history"] == [HEY_JUDE]
+    assert "player.local_player_history" in forget(ctx, ctx.user)
+    state = ctx.store.player_state.get(ctx.user)[1]
+    assert state["history"] == [] and state["current"] == SOMETHING, "what plays now stays"

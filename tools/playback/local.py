@@ -663,3 +663,13 @@ class LocalPlayer:
                 RecentPlay(played_at=p.played_at, title=item.title, artists=item.artists, uri=item.uri, track=item)
             )
         return out
+
+
+def forget_history(ctx: Context, user: str) -> None:
+    """Drop what the local player remembers of a user's listening (the tracks `previous` goes back to)."""
+    player = LocalPlayer(ctx.for_user(user))
+
+    def clear(state: LocalState, now: datetime) -> None:
+        state.history = []
+
+    player._mutate(clear)

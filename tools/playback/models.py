@@ -107,7 +107,7 @@ class PlaylistInfo(BaseModel):
 
 
 class ArtistInfo(BaseModel):
-    table_columns: ClassVar[tuple[str, ...]] = ("name", "genres", "id")
+    table_columns: ClassVar[tuple[str, ...]] = ("name", "genres", "plays", "id")
 
     id: str | None = None
     uri: str | None = None
