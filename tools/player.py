@@ -61,7 +61,8 @@ def _device(value: str | None) -> str | None:
 
 @contextmanager
 def offering_device(tool_name: str, args: BaseModel) -> Iterator[None]:
-    """Turn "no active device, but these are available" into an offer: the same call on the first of them."""
+    """Turn "no active device, but these are available" into an offer: the same call on the first of them.
+    Only for calls that start something (play, resume, queue); pausing or seeking nowhere needs no offer."""
     try:
         yield
     except NoActiveDeviceError as exc:
@@ -224,8 +225,7 @@ def _answer(ctx: Context, done: str, state: PlaybackState | None) -> PlayerActio
 @tool(effect="act", open_world=True, cli=("player", "pause"), examples=("pause", "pause the music", "stop playing"))
 def player_pause(ctx: Context, args: DeviceInput) -> PlayerActionOutput:
     """Pause playback (pausing what is already paused is fine)."""
-    with offering_device("player_pause", args):
-        return _answer(ctx, "Paused", ctx.player.pause(args.device))
+    return _answer(ctx, "Paused", ctx.player.pause(args.device))
 
 
 @tool(effect="act", open_world=True, cli=("player", "resume"), examples=("resume", "continue playing", "unpause"))
@@ -238,8 +238,7 @@ def player_resume(ctx: Context, args: DeviceInput) -> PlayerActionOutput:
 @tool(effect="act", open_world=True, cli=("player", "next"), examples=("next song", "skip this", "skip"))
 def player_next(ctx: Context, args: DeviceInput) -> PlayerActionOutput:
     """Skip to the next track (the queue first, then the album or playlist)."""
-    with offering_device("player_next", args):
-        return _answer(ctx, "Skipped to the next track", ctx.player.next(args.device))
+    return _answer(ctx, "Skipped to the next track", ctx.player.next(args.device))
 
 
 @tool(
@@ -250,8 +249,7 @@ def player_next(ctx: Context, args: DeviceInput) -> PlayerActionOutput:
 )
 def player_previous(ctx: Context, args: DeviceInput) -> PlayerActionOutput:
     """Go back to the previous track (or to the start of this one when it has played a few seconds)."""
-    with offering_device("player_previous", args):
-        return _answer(ctx, "Went back", ctx.player.previous(args.device))
+    return _answer(ctx, "Went back", ctx.player.previous(args.device))
 
 
 _POSITION = re.compile(r"^(?:(\d+):)?(?:(\d+):)?(\d+(?:\.\d+)?)$")
@@ -302,8 +300,7 @@ def position_ms(text: str) -> int:
 def player_seek(ctx: Context, args: SeekInput) -> PlayerActionOutput:
     """Jump to a position in the current track."""
     ms = position_ms(args.position)
-    with offering_device("player_seek", args):
-        return _answer(ctx, f"Jumped to {mmss(ms)}", ctx.player.seek(ms, args.device))
+    return _answer(ctx, f"Jumped to {mmss(ms)}", ctx.player.seek(ms, args.device))
 
 
 class VolumeInput(ToolInput):
@@ -324,8 +321,7 @@ class VolumeInput(ToolInput):
 )
 def player_volume(ctx: Context, args: VolumeInput) -> PlayerActionOutput:
     """Set the playback volume, 0-100 percent."""
-    with offering_device("player_volume", args):
-        return _answer(ctx, f"Volume set to {args.percent}%", ctx.player.volume(args.percent, args.device))
+    return _answer(ctx, f"Volume set to {args.percent}%", ctx.player.volume(args.percent, args.device))
 
 
 class ShuffleInput(ToolInput):
@@ -346,8 +342,7 @@ class ShuffleInput(ToolInput):
 )
 def player_shuffle(ctx: Context, args: ShuffleInput) -> PlayerActionOutput:
     """Turn shuffle on (play the rest of the album or playlist in random order) or off."""
-    with offering_device("player_shuffle", args):
-        return _answer(ctx, f"Shuffle {args.state}", ctx.player.shuffle(args.state == "on", args.device))
+    return _answer(ctx, f"Shuffle {args.state}", ctx.player.shuffle(args.state == "on", args.device))
 
 
 class RepeatInput(ToolInput):
@@ -368,8 +363,7 @@ class RepeatInput(ToolInput):
 )
 def player_repeat(ctx: Context, args: RepeatInput) -> PlayerActionOutput:
     """Set repeat: off, the current track, or the whole album or playlist (context)."""
-    with offering_device("player_repeat", args):
-        return _answer(ctx, f"Repeat {args.state}", ctx.player.repeat(args.state, args.device))
+    return _answer(ctx, f"Repeat {args.state}", ctx.player.repeat(args.state, args.device))
 
 
 # -- queue ------------------------------------------------------------------------------------------------

@@ -226,3 +226,10 @@ def test_volume_on_a_device_that_does_not_allow_it(spotify: Spotify) -> None:
     with pytest.raises(UpstreamError, match="403") as info:
         call_tool(spotify.ctx, "player_volume", {"percent": 30})
     assert info.value.details["reason"] == "VOLUME_CONTROL_DISALLOW"
+
+
+def test_pausing_nowhere_lists_devices_without_an_offer(spotify: Spotify) -> None:
+    spotify.fake.deactivate_devices()
+    with pytest.raises(NoActiveDeviceError, match="Available: Kitchen speaker") as info:
+        call_tool(spotify.ctx, "player_pause")
+    assert "offer" not in info.value.details and len(info.value.details["devices"]) == 2
