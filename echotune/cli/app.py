@@ -25,6 +25,8 @@ app = typer.Typer(
 GROUP_HELP = {  # every registry tool group, with its help (a test checks this against the registry)
     "catalog": "Search and inspect the music catalog.",
     "settings": "Show and change your settings (versioned: a stale change is refused).",
+    "history": "Import your Spotify listening history; top lists, clock, sessions, search; export or delete it.",
+    "insights": "Personal insights from your history: terminal charts and an offline HTML report.",
 }
 
 _groups: dict[str, typer.Typer] = {}
