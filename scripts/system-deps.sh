@@ -4,6 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
+  chromium  # history: tests/history/test_report_chromium.py opens the offline HTML report headless
 )
 
 missing=()

@@ -184,7 +184,7 @@ def history_top(ctx: Context, args: HistoryTopInput) -> TopOutput:
             if plays[g] > 0
         ]
         return TopOutput(what=args.what, period=period.label, plays_in_period=total, entries=entries)
-    if args.what == "artists":
+    if args.what in ("artists", "shows"):  # a show is the "artist" of its episodes
         codes, size = f.item_artist[items], len(f.artists)
     else:
         codes, size = f.item_song[items], len(f.songs)
@@ -195,7 +195,7 @@ def history_top(ctx: Context, args: HistoryTopInput) -> TopOutput:
     for r, code in enumerate(order):
         if plays[code] == 0:
             break
-        if args.what == "artists":
+        if args.what in ("artists", "shows"):
             name, by, tid = f.artists[code], None, None
         else:
             tid, name, by = f.songs[code]

@@ -240,7 +240,8 @@ def journey(ctx: Context, f: Frame, part: slice, tz: Any) -> list[JourneyEvent]:
         return f"{title} — {artist}"
 
     if len(music_idx):
-        events.append(JourneyEvent(date=when(int(at[music_idx[0]])), what="first play", detail=label(music_idx[0])))
+        first_at = int(at[music_idx[0]] - f.ms[part][music_idx[0]])  # events are dated when they began
+        events.append(JourneyEvent(date=when(first_at), what="first play", detail=label(music_idx[0])))
         for n in (1_000, 10_000, 100_000, 1_000_000):
             if len(music_idx) >= n:
                 i = music_idx[n - 1]

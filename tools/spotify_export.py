@@ -335,7 +335,7 @@ def generate_plays(spec: ExportSpec, catalog: list[dict[str, Any]] | None = None
                 if talk < spec.podcast_share:
                     item = episodes[episode_at % len(episodes)]
                     episode_at += rng.random() < 0.7
-                elif talk < spec.podcast_share + spec.audiobook_share:
+                elif talk < spec.podcast_share + spec.audiobook_share and not spec.old_layout:
                     item = rng.choice(chapters)
                 else:
                     item = _pick(rng, music, cum)
