@@ -233,7 +233,7 @@ def journey(ctx: Context, f: Frame, part: slice, tz: Any) -> list[JourneyEvent]:
     events: list[JourneyEvent] = []
 
     def when(ms: int) -> datetime:
-        return datetime.fromtimestamp(ms / 1000, UTC)
+        return datetime.fromtimestamp(ms // 1000, UTC)
 
     def label(i: int) -> str:
         _, title, artist = f.songs[int(f.item_song[items[i]])]

@@ -85,7 +85,8 @@ def summary_view(s: InsightsSummary) -> RenderableType:
             f"{d.effective_genres:.0f} equally played genres); artists like {d.effective_artists:.0f} equal ones; "
             f"top genre {d.top_genre or '-'} ({d.top_genre_share:.0%})\n"
             f"discovered [bold]{s.discovery.new_tracks:,}[/] tracks and {s.discovery.new_artists:,} artists "
-            f"({s.discovery.per_month:.0f} tracks a month); {s.discovery.rate:.0%} of the tracks played were new"
+            f"({s.discovery.per_month:.0f} tracks a month)"
+            + ("" if s.period == "all time" else f"; {s.discovery.rate:.0%} of the tracks played were new")
         ),
         bar_chart(
             [m.month[2:] for m in s.discovery.months[-24:]],
