@@ -51,7 +51,7 @@ class Export:
         return self.root / "Spotify Account Data"
 
     def account_music(self) -> int:
-        from echotune.tools.history_import import parse_array
+        from echotune.tools.history_read import parse_array
 
         return sum(len(parse_array(self.files[n]).records) for n in self.names("StreamingHistory_music"))  # type: ignore[union-attr]
 

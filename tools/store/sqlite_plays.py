@@ -50,44 +50,49 @@ def _lookup(conn: sqlite3.Connection, sql: str, user: str, keys: Iterable[str]) 
 
 
 class _Dimensions:
-    """Ids of play_items and play_extras rows within one write transaction, inserting the missing ones."""
+    """Ids of the play_items and play_extras rows a write needs, inserting the missing ones in bulk."""
 
     def __init__(
         self, conn: sqlite3.Connection, rows: Sequence[PlayRecord], replace: Sequence[tuple[str, int, int, str]]
     ):
-        self.conn = conn
         self.items: dict[str, dict[str, int]] = {}  # user -> track_key -> id
-        self.extras: dict[tuple[str, str], int] = {}
+        self.extras: dict[tuple[str, int], int | None] = {}  # (user, id(extra dict)) -> id
         wanted: dict[str, dict[str, PlayRecord | None]] = {}
+        docs: dict[str, dict[str, str]] = {}  # user -> doc -> doc, for the extras
+        by_object: dict[tuple[str, int], str] = {}
         for r in rows:
             wanted.setdefault(r.user, {}).setdefault(r.track_key, r)
+            key = (r.user, id(r.extra))  # importers share one dict per distinct context: serialise it once
+            if key not in by_object:
+                doc = orjson.dumps(r.extra, option=orjson.OPT_SORT_KEYS).decode() if r.extra else ""
+                by_object[key] = doc
+                if doc:
+                    docs.setdefault(r.user, {})[doc] = doc
         for user, _, _, key in replace:
             wanted.setdefault(user, {}).setdefault(key, None)
         for user, keys in wanted.items():
-            ids = self.items[user] = _lookup(
-                conn, "SELECT track_key, id FROM play_items WHERE user = ? AND track_key IN", user, keys
+            missing = [
+                (user, k, r.kind, r.track_uri, r.title, r.artist, r.album, r.match_key, r.track_id)
+                for k, r in keys.items()
+                if r is not None
+            ]
+            conn.executemany(
+                "INSERT OR IGNORE INTO play_items (user, track_key, kind, uri, title, artist, album, match_key,"
+                " track_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                missing,
             )
-            for key, r in keys.items():
-                if key not in ids and r is not None:
-                    ids[key] = conn.execute(
-                        "INSERT INTO play_items (user, track_key, kind, uri, title, artist, album, match_key,"
-                        " track_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (user, key, r.kind, r.track_uri, r.title, r.artist, r.album, r.match_key, r.track_id),
-                    ).lastrowid  # type: ignore[assignment]
-
-    def extra(self, user: str, extra: dict[str, Any]) -> int | None:
-        if not extra:
-            return None
-        doc = orjson.dumps(extra, option=orjson.OPT_SORT_KEYS).decode()
-        eid = self.extras.get((user, doc))
-        if eid is None:
-            row = self.conn.execute("SELECT id FROM play_extras WHERE user = ? AND doc = ?", (user, doc)).fetchone()
-            if row is None:
-                eid = self.conn.execute("INSERT INTO play_extras (user, doc) VALUES (?, ?)", (user, doc)).lastrowid
-            else:
-                eid = row[0]
-            self.extras[(user, doc)] = eid  # type: ignore[assignment]
-        return eid
+            sql = "SELECT track_key, id FROM play_items WHERE user = ? AND track_key IN"
+            self.items[user] = _lookup(conn, sql, user, keys)
+        doc_ids: dict[str, dict[str, int]] = {}
+        for user, wanted_docs in docs.items():
+            conn.executemany(
+                "INSERT OR IGNORE INTO play_extras (user, doc) VALUES (?, ?)", [(user, d) for d in wanted_docs]
+            )
+            doc_ids[user] = _lookup(
+                conn, "SELECT doc, id FROM play_extras WHERE user = ? AND doc IN", user, wanted_docs
+            )
+        for (user, obj), doc in by_object.items():
+            self.extras[(user, obj)] = doc_ids[user][doc] if doc else None
 
 
 class SqlitePlays:
@@ -128,12 +133,7 @@ class SqlitePlays:
                         (user, played_at, iid, seq),
                     )
             inserted = 0
-            # play_extras ids by (user, id(extra dict)): importers share one dict per distinct context, and
-            # `rows` keeps every dict alive while this runs, so the ids are stable
-            extra_ids = {}
-            for r in rows:
-                if (r.user, id(r.extra)) not in extra_ids:
-                    extra_ids[(r.user, id(r.extra))] = dims.extra(r.user, r.extra)
+            extra_ids = dims.extras  # by (user, id(extra dict)): `rows` keeps the dicts alive, so ids are stable
             fields = operator.attrgetter(
                 "user", "played_at", "track_key", "seq", "ms_played", "skipped", "exact", "source", "extra"
             )
