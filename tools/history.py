@@ -375,16 +375,17 @@ def history_search(ctx: Context, args: HistorySearchInput) -> SearchOutput:
     if len(songs) == 0:
         raise NotFoundError(f"No plays in {period.label}", hint=_empty_hint(f))
     plays = np.bincount(songs, minlength=len(f.songs))
-    played = np.flatnonzero(plays)
     texts = f._meta.get("search_texts")
     if texts is None:
         texts = f._meta["search_texts"] = [normalize(f"{t} {a}") for _, t, a in f.songs]
     query = normalize(args.query)
-    choices = {int(i): texts[i] for i in played}
-    found = process.extract(query, choices, scorer=fuzz.WRatio, limit=args.limit * 3, score_cutoff=70)
+    scores = process.cdist([query], texts, scorer=fuzz.token_set_ratio, dtype=np.uint8)[0].astype(np.float64)
+    scores[plays == 0] = 0
+    ranked = np.lexsort((-plays, -scores))  # best match first, then most played
+    found = [(float(scores[c]), int(c)) for c in ranked[: args.limit] if scores[c] >= 70]
     at, ms = f.at[part], f.ms[part]
     hits = []
-    for _, score, code in sorted(found, key=lambda x: (-round(x[1]), -plays[x[2]]))[: args.limit]:
+    for score, code in found:
         where = np.flatnonzero(songs == code)
         tid, title, artist = f.songs[code]
         kind_code = f.item_kind[f.item[part][where[0]]]

@@ -28,6 +28,10 @@ BASE_LAYOUT: dict[str, Any] = {
 }
 
 
+def _short(label: str, width: int = 48) -> str:
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
 def _layout(title: str, **extra: Any) -> dict[str, Any]:
     return {**BASE_LAYOUT, "title": {"text": title, "x": 0.01}, **extra}
 
@@ -65,7 +69,7 @@ def figures(s: InsightsSummary) -> list[tuple[str, str, dict[str, Any]]]:
     ):
         if not entries:
             continue
-        labels = [f"{e.name} — {e.by}" if e.by else e.name for e in entries][::-1]
+        labels = [_short(f"{e.name} — {e.by}" if e.by else e.name) for e in entries][::-1]
         out.append(
             (
                 key,
@@ -85,7 +89,7 @@ def figures(s: InsightsSummary) -> list[tuple[str, str, dict[str, Any]]]:
                     "layout": _layout(
                         f"{title}, {s.period}",
                         height=max(300, 32 * len(entries) + 120),
-                        margin={"l": 260, "r": 20, "t": 50, "b": 40},
+                        margin={"l": 330, "r": 20, "t": 50, "b": 40},
                     ),
                 },
             )
@@ -135,10 +139,7 @@ def figures(s: InsightsSummary) -> list[tuple[str, str, dict[str, Any]]]:
                         }
                         for i, name in enumerate(("energy", "valence", "danceability"))
                     ],
-                    "layout": _layout(
-                        "Taste evolution: average energy, valence and danceability of what you played",
-                        yaxis={"range": [0, 1]},
-                    ),
+                    "layout": _layout("Taste evolution: average energy, valence and danceability of what you played"),
                 },
             )
         )
@@ -176,7 +177,8 @@ def figures(s: InsightsSummary) -> list[tuple[str, str, dict[str, Any]]]:
                     ],
                     "layout": _layout(
                         f"Discoveries: {s.discovery.new_tracks:,} new tracks, {s.discovery.new_artists:,} new "
-                        f"artists ({s.discovery.rate:.0%} of the tracks you played were new)",
+                        f"artists, {s.discovery.per_month:.0f} new tracks a month"
+                        + ("" if s.period == "all time" else f" ({s.discovery.rate:.0%} of the tracks played)"),
                         barmode="group",
                         yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%", "range": [0, 1]},
                         legend={"orientation": "h", "y": -0.2},
@@ -198,7 +200,7 @@ def figures(s: InsightsSummary) -> list[tuple[str, str, dict[str, Any]]]:
                         "number": {"valueformat": ".2f"},
                         "title": {"text": f"genre evenness ({d.effective_genres:.0f} effective genres)"},
                         "gauge": {"axis": {"range": [0, 1]}, "bar": {"color": PALETTE[0]}},
-                        "domain": {"x": [0, 0.45], "y": [0, 1]},
+                        "domain": {"x": [0, 0.45], "y": [0, 0.8]},
                     },
                     {
                         "type": "indicator",
@@ -206,7 +208,7 @@ def figures(s: InsightsSummary) -> list[tuple[str, str, dict[str, Any]]]:
                         "value": d.effective_artists,
                         "number": {"valueformat": ".0f"},
                         "title": {"text": "effective number of artists"},
-                        "domain": {"x": [0.55, 1], "y": [0, 1]},
+                        "domain": {"x": [0.55, 1], "y": [0, 0.8]},
                     },
                 ],
                 "layout": _layout(

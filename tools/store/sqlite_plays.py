@@ -60,14 +60,15 @@ class _Dimensions:
         wanted: dict[str, dict[str, PlayRecord | None]] = {}
         docs: dict[str, dict[str, str]] = {}  # user -> doc -> doc, for the extras
         by_object: dict[tuple[str, int], str] = {}
-        for r in rows:
-            wanted.setdefault(r.user, {}).setdefault(r.track_key, r)
-            key = (r.user, id(r.extra))  # importers share one dict per distinct context: serialise it once
-            if key not in by_object:
-                doc = orjson.dumps(r.extra, option=orjson.OPT_SORT_KEYS).decode() if r.extra else ""
-                by_object[key] = doc
+        users = {r.user for r in rows}
+        for user in users:
+            mine = rows if len(users) == 1 else [r for r in rows if r.user == user]
+            wanted[user] = {r.track_key: r for r in reversed(mine)}  # the first record of each track wins
+            for obj in {id(r.extra): r.extra for r in mine}.values():  # importers share one dict per context
+                doc = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode() if obj else ""
+                by_object[(user, id(obj))] = doc
                 if doc:
-                    docs.setdefault(r.user, {})[doc] = doc
+                    docs.setdefault(user, {})[doc] = doc
         for user, _, _, key in replace:
             wanted.setdefault(user, {}).setdefault(key, None)
         for user, keys in wanted.items():

@@ -32,6 +32,6 @@ CREATE TABLE plays (
     skipped   INTEGER NOT NULL DEFAULT 0,
     exact     INTEGER NOT NULL DEFAULT 1,    -- 0: played_at is known to the minute only (Spotify Account data)
     source    TEXT NOT NULL,                 -- import | local-player | spotify-sync
-    extra     INTEGER REFERENCES play_extras (id),
+    extra     INTEGER,                       -- play_extras.id (kept consistent by the repository)
     PRIMARY KEY (user, played_at, item, seq) -- one B-tree: the identity, and every per-user time-range query
 ) WITHOUT ROWID;
