@@ -180,8 +180,6 @@ def taste_by_month(ctx: Context, f: Frame, part: slice, tz: Any) -> list[MonthTa
     months, labels = f.months(tz, part)
     months = months[music]
     n_months, n_songs = len(labels), len(f.songs)
-    counts = np.bincount(months.astype(np.int64) * n_songs + songs, minlength=n_months * n_songs)
-    counts = counts.reshape(n_months, n_songs).astype(np.float64)  # plays per month and song
     names, weights = genre_weights(ctx, f, songs)
     top = [int(g) for g in np.argsort(-weights)[:TASTE_GENRES] if weights[g] > 0]
     _, pair_song, pair_genre = f.genre_pairs(ctx)
@@ -193,13 +191,22 @@ def taste_by_month(ctx: Context, f: Frame, part: slice, tz: Any) -> list[MonthTa
         for k, g in enumerate(top):
             sel = pair_genre == g
             share_of[:, k] = np.bincount(pair_song[sel], weights=1.0 / n_genres[pair_song[sel]], minlength=n_songs)
-    per_genre = counts @ share_of
-    tagged_plays = counts @ tagged
+    # plays per (month, song) first: every sum below then runs over those pairs, not over every play
+    flat = np.bincount(months.astype(np.int64) * n_songs + songs, minlength=n_months * n_songs)
+    nz = np.flatnonzero(flat)
+    pm, ps, pc = nz // n_songs, nz % n_songs, flat[nz].astype(np.float64)
+    per_genre = np.stack(
+        [np.bincount(pm, weights=pc * share_of[ps, k], minlength=n_months) for k in range(len(top))], axis=1
+    ) if top else np.zeros((n_months, 0))  # fmt: skip
+    tagged_plays = np.bincount(pm, weights=pc * tagged[ps], minlength=n_months)
     _, feats, has = f.song_meta(ctx)
+    known = has[ps]
     cols = [FRAME_FEATURES.index(name) for name in FEATURES]
-    feature_sums = counts @ np.nan_to_num(feats[:, cols])
-    feature_counts = counts @ has.astype(np.float64)
-    plays = counts.sum(axis=1)
+    feature_sums = np.stack(
+        [np.bincount(pm[known], weights=pc[known] * feats[ps[known], c], minlength=n_months) for c in cols], axis=1
+    )
+    feature_counts = np.bincount(pm[known], weights=pc[known], minlength=n_months)
+    plays = np.bincount(pm, weights=pc, minlength=n_months).astype(np.int64)
     out = []
     for m in range(n_months):
         if plays[m] == 0:
