@@ -153,14 +153,13 @@ def history_top(ctx: Context, args: HistoryTopInput) -> TopOutput:
     mask = kinds == want_kind
     if not args.include_skips:
         mask &= ~f.skipped[part]
-    items = f.item[part][mask]
     weights = f.ms[part][mask].astype(np.float64)
     total = int(mask.sum())
     if total == 0:
         raise NotFoundError(f"No plays in {period.label}", hint=_empty_hint(f))
     if args.what == "genres":
         names, pair_song, pair_genre = f.genre_pairs(ctx)
-        songs = f.item_song[items]
+        songs = f.song[part][mask]
         plays_per_song = np.bincount(songs, minlength=len(f.songs))
         ms_per_song = np.bincount(songs, weights=weights, minlength=len(f.songs))
         plays = np.bincount(pair_genre, weights=plays_per_song[pair_song], minlength=len(names))
@@ -185,9 +184,9 @@ def history_top(ctx: Context, args: HistoryTopInput) -> TopOutput:
         ]
         return TopOutput(what=args.what, period=period.label, plays_in_period=total, entries=entries)
     if args.what in ("artists", "shows"):  # a show is the "artist" of its episodes
-        codes, size = f.item_artist[items], len(f.artists)
+        codes, size = f.artist[part][mask], len(f.artists)
     else:
-        codes, size = f.item_song[items], len(f.songs)
+        codes, size = f.song[part][mask], len(f.songs)
     plays = np.bincount(codes, minlength=size)
     ms = np.bincount(codes, weights=weights, minlength=size)
     order = np.argsort(-(plays if args.by == "plays" else ms), kind="stable")[: args.limit]
@@ -371,7 +370,7 @@ def history_search(ctx: Context, args: HistorySearchInput) -> SearchOutput:
 
     f, period, _ = resolve(ctx, args)
     part = f.bounds(period)
-    songs = f.item_song[f.item[part]]
+    songs = f.song[part]
     if len(songs) == 0:
         raise NotFoundError(f"No plays in {period.label}", hint=_empty_hint(f))
     plays = np.bincount(songs, minlength=len(f.songs))
@@ -388,7 +387,7 @@ def history_search(ctx: Context, args: HistorySearchInput) -> SearchOutput:
     for score, code in found:
         where = np.flatnonzero(songs == code)
         tid, title, artist = f.songs[code]
-        kind_code = f.item_kind[f.item[part][where[0]]]
+        kind_code = f.kind[part][where[0]]
         hits.append(
             SearchHit(
                 title=title, artist=artist, kind=("music", "podcast", "audiobook")[kind_code], track_id=tid,
@@ -458,7 +457,7 @@ def history_sessions(ctx: Context, args: HistorySessionsInput) -> SessionsOutput
     at, ms = f.at[part], f.ms[part]
     start_ms = at[first] - ms[first]
     minutes = (at[last] - start_ms) / 60000
-    artists = f.item_artist[f.item[part]]
+    artists = f.artist[part]
 
     def session(i: int) -> Session:
         a, b = int(first[i]), int(last[i])
@@ -515,7 +514,6 @@ def totals(ctx: Context, f: Frame, period: Period, tz: Any) -> TotalsOutput:
     kinds = f.kind_of(part)
     ms = f.ms[part]
     music = kinds == 0
-    items = f.item[part]
     days = f.local(tz, part) // DAY_MS
     active_days = distinct(days - days.min(), int(days.max() - days.min()) + 1) if len(days) else 0
     n_music = int(music.sum())
@@ -528,8 +526,8 @@ def totals(ctx: Context, f: Frame, period: Period, tz: Any) -> TotalsOutput:
         audiobook_plays=int((kinds == 2).sum()),
         hours=round(float(ms.sum()) / 3_600_000, 1),
         music_hours=round(float(ms[music].sum()) / 3_600_000, 1),
-        distinct_tracks=distinct(f.item_song[items[music]], len(f.songs)),
-        distinct_artists=distinct(f.item_artist[items[music]], len(f.artists)),
+        distinct_tracks=distinct(f.song[part][music], len(f.songs)),
+        distinct_artists=distinct(f.artist[part][music], len(f.artists)),
         skips=skips,
         skip_rate=round(skips / n_music, 4) if n_music else 0.0,
         first_play=_when(int(f.at[part][0])) if len(ms) else None,
@@ -596,7 +594,7 @@ def discoveries(f: Frame, period: Period, tz: Any) -> DiscoveriesOutput:
     from echotune.tools.history_frame import firsts
 
     music, first_song, first_artist = firsts(f)
-    songs = f.item_song[f.item[music]]
+    songs = f.song[music]
     month_all, labels = f.months(tz)
     month_of_play = month_all[music]
     n_months = len(labels)

@@ -46,6 +46,16 @@ class Frame:
     item_artist: np.ndarray  # int32 index into artists
     songs: list[tuple[str | None, str, str]]  # (catalog track id, title, artist)
     artists: list[str]
+    kind: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]  # per play: int8 index into KINDS
+    song: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]  # per play: index into songs
+    artist: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]  # per play: index into artists
+
+    def __post_init__(self) -> None:
+        # per-play views of the per-item codes, computed once: every query slices them
+        self.kind = self.item_kind[self.item]
+        self.song = self.item_song[self.item]
+        self.artist = self.item_artist[self.item]
+
     _meta: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -60,7 +70,7 @@ class Frame:
         return slice(lo, hi)
 
     def kind_of(self, part: slice) -> np.ndarray:
-        return self.item_kind[self.item[part]]
+        return self.kind[part]
 
     # -- local time ---------------------------------------------------------------------------------------
     def local(self, tz: tzinfo, part: slice | None = None) -> np.ndarray:
@@ -296,9 +306,9 @@ def firsts(f: Frame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     with f._lock:
         cached = f._meta.get("firsts")
     if cached is None:
-        music = np.flatnonzero(f.item_kind[f.item] == 0)
-        songs = f.item_song[f.item[music]]
-        artists = f.item_artist[f.item[music]]
+        music = np.flatnonzero(f.kind == 0)
+        songs = f.song[music]
+        artists = f.artist[music]
         first_song = np.full(len(f.songs), -1, dtype=np.int64)
         first_artist = np.full(len(f.artists), -1, dtype=np.int64)
         order = np.arange(len(music) - 1, -1, -1)  # assigning in reverse leaves each code's first position

@@ -148,12 +148,11 @@ def genre_weights(ctx: Context, f: Frame, songs: Any) -> tuple[list[str], Any]:
 def diversity(ctx: Context, f: Frame, part: slice) -> Diversity:
     import numpy as np
 
-    items = f.item[part]
-    music = f.item_kind[items] == 0
-    songs = f.item_song[items[music]]
+    music = f.kind[part] == 0
+    songs = f.song[part][music]
     names, weights = genre_weights(ctx, f, songs)
     h, even, _ = _entropy(weights)
-    ah, _, _ = _entropy(np.bincount(f.item_artist[items[music]], minlength=len(f.artists)))
+    ah, _, _ = _entropy(np.bincount(f.artist[part][music], minlength=len(f.artists)))
     top = int(np.argmax(weights)) if len(weights) and weights.sum() > 0 else None
     return Diversity(
         genre_entropy_bits=round(h, 3),
@@ -172,9 +171,8 @@ def taste_by_month(ctx: Context, f: Frame, part: slice, tz: Any) -> list[MonthTa
 
     from echotune.tools.history_frame import FEATURES as FRAME_FEATURES
 
-    items = f.item[part]
-    music = f.item_kind[items] == 0
-    songs = f.item_song[items[music]]
+    music = f.kind[part] == 0
+    songs = f.song[part][music]
     if len(songs) == 0:
         return []
     months, labels = f.months(tz, part)
@@ -232,18 +230,17 @@ def journey(ctx: Context, f: Frame, part: slice, tz: Any) -> list[JourneyEvent]:
     from echotune.tools.history import sessions_of
     from echotune.tools.history_frame import DAY_MS
 
-    items = f.item[part]
     at = f.at[part]
     if len(at) == 0:
         return []
-    music_idx = np.flatnonzero(f.item_kind[items] == 0)
+    music_idx = np.flatnonzero(f.kind[part] == 0)
     events: list[JourneyEvent] = []
 
     def when(ms: int) -> datetime:
         return datetime.fromtimestamp(ms // 1000, UTC)
 
     def label(i: int) -> str:
-        _, title, artist = f.songs[int(f.item_song[items[i]])]
+        _, title, artist = f.songs[int(f.song[part][i])]
         return f"{title} — {artist}"
 
     if len(music_idx):
@@ -277,8 +274,8 @@ def journey(ctx: Context, f: Frame, part: slice, tz: Any) -> list[JourneyEvent]:
         y0 = int(year_of_month[0])
         years = (year_of_month - y0)[month_of[music_idx]]  # plays are in time order, so years ascend
         n_years = int(years[-1]) + 1
-        artists = f.item_artist[items[music_idx]].astype(np.int64)
-        songs = f.item_song[items[music_idx]].astype(np.int64)
+        artists = f.artist[part][music_idx].astype(np.int64)
+        songs = f.song[part][music_idx].astype(np.int64)
         by_artist = np.bincount(years * len(f.artists) + artists, minlength=n_years * len(f.artists))
         by_song = np.bincount(years * len(f.songs) + songs, minlength=n_years * len(f.songs))
         top_artists = by_artist.reshape(n_years, len(f.artists)).argmax(axis=1)
@@ -316,8 +313,8 @@ def listeners_like_you(ctx: Context, f: Frame) -> ListenersLikeYou:
         )
 
     def vector(fr: Frame) -> dict[str, float]:
-        music = fr.item_kind[fr.item] == 0
-        counts = np.bincount(fr.item_artist[fr.item[music]], minlength=len(fr.artists))
+        music = fr.kind == 0
+        counts = np.bincount(fr.artist[music], minlength=len(fr.artists))
         return {normalize(fr.artists[a]): float(c) for a, c in enumerate(counts) if c}
 
     mine = vector(f)
