@@ -272,8 +272,10 @@ def _extended_entry(i: int, rec: Any, extras: dict[tuple[Any, ...], dict[str, An
         return f"not an object ({type(rec).__name__})"
     get = rec.get
     ts = get("ts")
-    if not ts or not isinstance(ts, str):
+    if ts is None or ts == "":
         return "no ts (when the play ended)"
+    if not isinstance(ts, str):
+        return f"ts is not a time ({ts!r:.40})"
     try:
         at = _epoch_ms(ts)
     except (ValueError, OverflowError):
@@ -318,8 +320,11 @@ def account_candidates(
             bad.append((i, f"not an object ({type(rec).__name__})"))
             continue
         end = rec.get("endTime")
-        if not end or not isinstance(end, str):
+        if end is None or end == "":
             bad.append((i, "no endTime (when the play ended)"))
+            continue
+        if not isinstance(end, str):
+            bad.append((i, f"endTime is not a time ({end!r:.40})"))
             continue
         try:
             at = _epoch_ms(end) // MINUTE * MINUTE

@@ -360,3 +360,24 @@ def test_a_worker_process_prepares_files_with_the_same_outcome(ctx: Context, exp
     stored = ctx.store.plays.list("default")
     assert len(stored) == len(export.plays) and all(p.track_id for p in stored if p.kind == "music")
     assert {p.extra.get("platform") for p in stored} >= {"windows"}, "contexts survive the trip"
+
+
+@pytest.mark.parametrize(
+    ("entry", "reason"),
+    [
+        ({"ts": 1700000000, "ms_played": 1000, "master_metadata_track_name": "A"}, "ts is not a time (1700000000)"),
+        ({"ts": "yesterday", "ms_played": 1000, "master_metadata_track_name": "A"}, "ts is not a time ('yesterday')"),
+        ({"ts": "2024-01-01T10:00:00Z", "master_metadata_track_name": "A"}, "no ms_played"),
+        ({"ts": "2024-01-01T10:00:00Z", "ms_played": "12", "master_metadata_track_name": "A"},
+         "ms_played is not a number ('12')"),
+        ({"ts": "2024-01-01T10:00:00Z", "ms_played": True, "master_metadata_track_name": "A"},
+         "ms_played is not a number (True)"),
+    ],
+)  # fmt: skip
+def test_each_field_problem_is_named(ctx: Context, tmp_path: Path, entry: dict, reason: str) -> None:
+    good = {"ts": "2024-01-01T09:00:00Z", "ms_played": 200_000, "master_metadata_track_name": "Halo",
+            "master_metadata_album_artist_name": "Beyoncé", "spotify_track_uri": None}  # fmt: skip
+    write(tmp_path, {"Streaming_History_Audio_2024_0.json": orjson.dumps([good, entry])})
+    report = run_import(ctx, tmp_path)
+    assert (report.imported, report.invalid) == (1, 1)
+    assert [(p.index, p.reason) for p in report.problems] == [(1, reason)]
