@@ -86,4 +86,8 @@ def run_demo(state: CliState) -> None:
 
     _step("Every change is logged", "echotune settings history --limit 3")
     tool("settings_history", {"limit": 3})
+
+    from echotune.cli.history_demo import history_tour
+
+    history_tour(ctx, _step, console)
     console.print("\nNext: [bold]echotune --help[/], [bold]echotune doctor[/].")

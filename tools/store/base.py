@@ -6,16 +6,21 @@ tests in tests/contract/.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from echotune.tools.models import (
     Event,
     Feedback,
+    ImportedFile,
     LocalPlaylist,
     Play,
+    PlayColumns,
+    PlayIdentity,
+    PlayItem,
     PlaylistEntry,
+    PlayRecord,
     SavedEntry,
     SettingsChange,
     StoredSettings,
@@ -30,6 +35,9 @@ class CatalogRepo(Protocol):
 
     def get(self, track_id: str) -> Track | None: ...
     def get_many(self, track_ids: Sequence[str]) -> dict[str, Track]: ...
+    def existing(self, track_ids: Sequence[str]) -> set[str]:
+        """Which of these track ids the catalog holds (cheap: no Track is built)."""
+
     def by_match_keys(self, keys: Sequence[str]) -> dict[str, str]:
         """Map normalised "title|artist" keys to track ids (see tools.text.match_key)."""
 
@@ -60,18 +68,54 @@ class FeedbackRepo(Protocol):
 
 
 class PlaysRepo(Protocol):
+    """Listening history. Every change to a user's plays bumps `revision(user)` in the same transaction."""
+
     def add(self, plays: Sequence[Play]) -> tuple[int, int]:
         """Insert plays in one transaction, skipping ones already stored (same user, played_at, track_key);
         returns (inserted, duplicates)."""
+
+    def add_rows(
+        self,
+        rows: Sequence[PlayRecord],
+        *,
+        replace: Sequence[tuple[str, int, int, str]] = (),
+        tracks: Sequence[Track] = (),
+        remember: tuple[str, ImportedFile] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Bulk form of `add`, all in ONE transaction: upsert the catalog `tracks` the rows reference, remove
+        the plays the rows supersede (`replace`: (user, played_at ms, seq, track_key)), insert the rows (skipping
+        stored ones), and record `remember` (user, file) as fully imported. `progress(rows_written)` is called
+        between chunks. Returns how many were inserted."""
+
+    def imported_files(self, user: str, digests: Sequence[str]) -> dict[str, ImportedFile]:
+        """Which of these file digests were fully imported for the user (and not deleted since)."""
+
+    def identities(self, user: str, since: datetime, until: datetime) -> list[PlayIdentity]:
+        """Identity of each play with since <= played_at < until (for recognising a play seen before)."""
 
     def list(
         self, user: str, *, since: datetime | None = None, until: datetime | None = None, limit: int | None = None
     ) -> list[Play]:
         """Plays with since <= played_at < until, newest first."""
 
+    def items(self, user: str) -> list[PlayItem]:
+        """What the user's plays were of (tracks, episodes, chapters), in a stable order: the order `columns`
+        codes refer to, unchanged while `revision(user)` is."""
+
+    def columns(self, user: str) -> PlayColumns:
+        """All of a user's plays as parallel columns, oldest first (the history queries compute on these)."""
+
     def count(self, user: str) -> int: ...
+    def users(self) -> list[str]:
+        """Every user with at least one play."""
+
+    def revision(self, user: str) -> int:
+        """Changes whenever the user's plays change; 0 when they never had any."""
+
     def delete(self, user: str, *, before: datetime | None = None) -> int:
-        """Delete a user's plays (all, or those before a time); returns how many."""
+        """Delete a user's plays (all, or those before a time), and everything stored only for them (what was
+        played, their contexts, the record of imported files); returns how many plays."""
 
 
 class PlayerStateRepo(Protocol):
