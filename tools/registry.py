@@ -25,7 +25,14 @@ Effect = Literal["read", "act", "destroy"]
 """read: changes nothing; act: changes playback, playlists or settings; destroy: deletes data."""
 
 TOOL_MODULES: tuple[str, ...] = (
-    "catalog", "settings", "player", "playlists", "library", "spotify", "history", "insights",
+    "catalog",
+    "settings",
+    "player",
+    "playlists",
+    "library",
+    "spotify",
+    "history",
+    "insights",
 )
 """Capability modules under echotune.tools whose `@tool` functions make up the registry, in listing order."""
 
