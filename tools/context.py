@@ -51,6 +51,7 @@ class Context:
     face: who is calling (cli, agent, mcp, python), recorded with every tool call.
     clock: the time source; tests freeze it.
     progress: where long work reports progress, or None.
+    event_data: extra facts recorded with every tool event of this view (the MCP face adds the token's scope).
     """
 
     config: Config
@@ -59,6 +60,7 @@ class Context:
     face: str = "python"
     clock: Callable[[], datetime] = utcnow
     progress: Progress | None = None
+    event_data: dict[str, Any] = field(default_factory=dict)
     _lazy: _Lazy = field(default_factory=_Lazy, repr=False)
 
     @classmethod

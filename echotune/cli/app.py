@@ -25,6 +25,7 @@ app = typer.Typer(
 GROUP_HELP = {  # every registry tool group, with its help (a test checks this against the registry)
     "catalog": "Search and inspect the music catalog.",
     "settings": "Show and change your settings (versioned: a stale change is refused).",
+    "analytics": "System analytics: tool calls, latency, errors and model provider costs.",
 }
 
 _groups: dict[str, typer.Typer] = {}

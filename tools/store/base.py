@@ -10,7 +10,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from echotune.tools.models import Event, Feedback, Play, SettingsChange, StoredSettings, Track
+from echotune.tools.models import (
+    ApiToken,
+    AuditEntry,
+    Event,
+    Feedback,
+    Play,
+    SettingsChange,
+    StoredSettings,
+    Track,
+)
 
 
 class CatalogRepo(Protocol):
@@ -62,6 +71,27 @@ class PlaysRepo(Protocol):
         """Delete a user's plays (all, or those before a time); returns how many."""
 
 
+class TokensRepo(Protocol):
+    """MCP bearer tokens, found by the SHA-256 of the presented token (the token itself is never stored)."""
+
+    def add(self, token: ApiToken, token_sha256: str) -> None: ...
+    def by_hash(self, token_sha256: str) -> ApiToken | None: ...
+    def list(self, *, user: str | None = None, include_revoked: bool = False) -> list[ApiToken]: ...
+    def revoke(self, token_id: str, at: datetime) -> bool:
+        """Mark a token revoked; False when no live token has that id."""
+
+    def touch(self, token_id: str, at: datetime) -> None:
+        """Remember when the token was last used."""
+
+
+class AuditRepo(Protocol):
+    """The audit log of acting and destructive tool calls."""
+
+    def record(self, entry: AuditEntry) -> None: ...
+    def list(self, *, user: str | None = None, since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
+        """Newest first."""
+
+
 class MetaRepo(Protocol):
     """Small key/value facts about the store itself (e.g. which catalog build is loaded)."""
 
@@ -79,5 +109,7 @@ class Store(Protocol):
     feedback: FeedbackRepo
     plays: PlaysRepo
     meta: MetaRepo
+    tokens: TokensRepo
+    audit: AuditRepo
 
     def close(self) -> None: ...

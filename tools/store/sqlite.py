@@ -86,6 +86,10 @@ class SqliteStore:
         self.feedback = SqliteFeedback(self)
         self.plays = SqlitePlays(self)
         self.meta = SqliteMeta(self)
+        from echotune.tools.store.sqlite_mcp import SqliteAudit, SqliteTokens
+
+        self.tokens = SqliteTokens(self)
+        self.audit = SqliteAudit(self)
 
     # -- connections and transactions -------------------------------------------------------------------
     def conn(self) -> sqlite3.Connection:
