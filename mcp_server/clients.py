@@ -14,9 +14,9 @@ if TYPE_CHECKING:
 Client = Literal["claude-desktop", "cursor", "vscode"]
 
 WHERE: dict[str, str] = {
-    "claude-desktop": "claude_desktop_config.json (Settings → Developer → Edit Config), under \"mcpServers\"",
-    "cursor": "~/.cursor/mcp.json (or .cursor/mcp.json in a project), under \"mcpServers\"",
-    "vscode": ".vscode/mcp.json in your workspace (or the user mcp.json), under \"servers\"",
+    "claude-desktop": 'claude_desktop_config.json (Settings → Developer → Edit Config), under "mcpServers"',
+    "cursor": '~/.cursor/mcp.json (or .cursor/mcp.json in a project), under "mcpServers"',
+    "vscode": '.vscode/mcp.json in your workspace (or the user mcp.json), under "servers"',
 }
 
 

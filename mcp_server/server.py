@@ -249,4 +249,3 @@ def build_server(
     for prompt in mcp_prompts():
         server.add_prompt(prompt)
     return server
-

@@ -4,7 +4,7 @@ print client configuration, and show the audit log. Nothing here imports the mcp
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -25,18 +25,18 @@ mcp_app.add_typer(token_app, name="token")
 app.add_typer(mcp_app, name="mcp")
 
 
-class ScopeChoice(str, Enum):
+class ScopeChoice(StrEnum):
     read = "read"
     control = "control"
     admin = "admin"
 
 
-class LogFormatChoice(str, Enum):
+class LogFormatChoice(StrEnum):
     text = "text"
     json = "json"
 
 
-class ClientChoice(str, Enum):
+class ClientChoice(StrEnum):
     claude_desktop = "claude-desktop"
     cursor = "cursor"
     vscode = "vscode"
@@ -106,8 +106,13 @@ def _context(ctx: typer.Context) -> Context:
 def token_create(
     ctx: typer.Context,
     user: Annotated[str, typer.Option(help="Whose data the token's calls act on.")],
-    scope: Annotated[ScopeChoice, typer.Option(help="read: read-only tools; control: also playback and "
-                                               "playlists; admin: also settings, deletion and system analytics.")],
+    scope: Annotated[
+        ScopeChoice,
+        typer.Option(
+            help="read: read-only tools; control: also playback and "
+            "playlists; admin: also settings, deletion and system analytics."
+        ),
+    ],
     label: Annotated[str, typer.Option(help="A note to recognise the token by.")] = "",
     rate: Annotated[int, typer.Option(help="Calls per minute before the server answers 429.", min=1)] = 600,
 ) -> None:
