@@ -15,7 +15,6 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
-import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -26,7 +25,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from echotune.mcp_server.auth import Caller, granted, required_scope, verify
-from echotune.mcp_server.observe import Metrics, Observer
+from echotune.mcp_server.observe import Metrics, Observer, log
 from echotune.tools.errors import NotConfiguredError
 from echotune.tools.models import ApiToken
 
@@ -400,8 +399,9 @@ def run_http(config: Config, options: HttpOptions) -> None:
 
     auth = options.auth_required  # refuses a public bind without auth before anything starts
     where = f"{options.base_url}{MCP_PATH}"
-    print(f"EchoTune MCP server on {where} (auth {'on' if auth else 'off'}, "
-          f"{'stateless' if options.stateless else 'sessions'}, {options.workers} worker(s))", file=sys.stderr)  # fmt: skip
+    log.warning("EchoTune MCP server on %s (auth %s, %s, %d worker(s))", where, "on" if auth else "off",
+                "stateless" if options.stateless else "sessions", options.workers,
+                extra={"event": "mcp.start", "url": where, "auth": auth, "workers": options.workers})  # fmt: skip
     common: dict[str, Any] = {"host": options.host, "port": options.port, "log_config": None, "access_log": False}
     if options.workers > 1:
         os.environ[OPTIONS_ENV] = orjson.dumps(
