@@ -98,7 +98,9 @@ class Raw:
 def messages(response: httpx.Response) -> list[dict[str, Any]]:
     if response.headers["content-type"].startswith("application/json"):
         return [response.json()]
-    return [json.loads(line[5:]) for line in response.text.splitlines() if line.startswith("data:") and line[5:].strip()]
+    return [
+        json.loads(line[5:]) for line in response.text.splitlines() if line.startswith("data:") and line[5:].strip()
+    ]
 
 
 def test_missing_unknown_and_revoked_tokens_get_401(server: HttpServer, tokens: Tokens) -> None:
@@ -251,7 +253,10 @@ def test_metrics_and_json_logs(server: HttpServer, tokens: Tokens) -> None:
     assert 'echotune_mcp_http_refusals_total{reason="insufficient_scope"}' in metrics
     records = [json.loads(line) for line in server.log_text().splitlines() if line.strip()]
     calls = [r for r in records if r.get("event") == "mcp.tool" and r["tool"] == "catalog_get"]
-    assert {(r["user"], r["scope"], r["outcome"]) for r in calls} >= {("alice", "read", "ok"), ("alice", "read", "error")}
+    assert {(r["user"], r["scope"], r["outcome"]) for r in calls} >= {
+        ("alice", "read", "ok"),
+        ("alice", "read", "error"),
+    }
     assert all(isinstance(r["duration_ms"], float) for r in calls)
 
 
