@@ -89,10 +89,10 @@ def test_real_calls_are_counted_and_the_cli_prints_them(capsys, ctx: Context) ->
     call_tool(ctx, "catalog_search", {"query": "hey jude"})
     with pytest.raises(Exception, match="No track"):
         call_tool(ctx, "catalog_get", {"track": "0000000000000000000000"})
-    assert main(["analytics", "system", "--period", "24h", "--json"]) == 0
+    assert main(["analytics", "system", "--period", "all", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     counts = {t["tool"]: (t["calls"], t["errors"]) for t in data["tools"]}
     assert counts["catalog_search"] == (1, 0) and counts["catalog_get"] == (1, 1)
     assert data["by_face"]["python"] == 2
-    assert main(["analytics", "system"]) == 0
+    assert main(["analytics", "system", "--period", "all"]) == 0
     assert "catalog_search" in capsys.readouterr().out
