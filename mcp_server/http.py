@@ -28,6 +28,7 @@ from echotune.mcp_server.auth import Caller, granted, required_scope, verify
 from echotune.mcp_server.observe import Metrics, Observer, log
 from echotune.tools.errors import NotConfiguredError
 from echotune.tools.models import ApiToken
+from echotune.tools.registry import all_tools
 
 if TYPE_CHECKING:
     from mcp.server.auth.provider import AccessToken
@@ -277,8 +278,6 @@ class Guard:
         except orjson.JSONDecodeError:
             message = None  # the SDK answers with a JSON-RPC parse error
         caller = Caller(user=record.user, scope=record.scope, token_id=record.id)
-        from echotune.tools.registry import all_tools
-
         tools = all_tools()
         for name in _tool_names(message):
             spec = tools.get(name)
