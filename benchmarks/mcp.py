@@ -181,7 +181,9 @@ def start(name: str, cmd: list[str], env: dict[str, str], port: int, log: Path) 
 
 
 def call_body(tool: str, arguments: dict[str, object]) -> str:
-    return json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": arguments}})
+    return json.dumps(
+        {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": arguments}}
+    )
 
 
 def probe_ok(served: Served, body: str) -> bool:

@@ -57,15 +57,26 @@ class Observer:
     metrics: Metrics | None = None
 
     def tool_call(
-        self, tool: str, caller: Caller, outcome: str, code: str | None, seconds: float, kind: str = "tool"
+        self,
+        tool: str,
+        caller: Caller,
+        outcome: str,
+        code: str | None,
+        seconds: float,
+        kind: str = "tool",
+        changes: bool = False,
     ) -> None:
+        """Count the call, and log it: at INFO when it changed something or failed, else at DEBUG (a log line
+        per read would cost more than the read itself under load; the metrics count every call)."""
         if self.metrics is not None:
             self.metrics.calls.labels(tool, outcome).inc()
             self.metrics.latency.labels(tool).observe(seconds)
             if code:
                 self.metrics.errors.labels(tool, code).inc()
-        if log.isEnabledFor(logging.INFO):
-            log.info(
+        level = logging.WARNING if code == "internal" else logging.INFO if changes or code else logging.DEBUG
+        if log.isEnabledFor(level):
+            log.log(
+                level,
                 "%s %s %s",
                 kind,
                 tool,

@@ -164,7 +164,8 @@ class Calls:
 
                 log.exception("tool %s failed unexpectedly", spec.name, extra={"tool": spec.name})
                 result = error_result("internal", f"{spec.name} failed unexpectedly; the server log has the details.")
-        self.observer.tool_call(spec.name, caller, "error" if code else "ok", code, time.perf_counter() - started)
+        self.observer.tool_call(spec.name, caller, "error" if code else "ok", code, time.perf_counter() - started,
+                                changes=not spec.read_only)  # fmt: skip
         return result
 
     async def read(self, tool_name: str, arguments: dict[str, Any]) -> str:

@@ -58,7 +58,7 @@ def tokens(mcp_data: Path) -> Tokens:
 
 @pytest.fixture(scope="module")
 def server(mcp_data: Path, tokens: Tokens) -> Iterator[HttpServer]:
-    with run_http_server(mcp_data, "--auth", "--log-format", "json") as s:
+    with run_http_server(mcp_data, "--auth", "--log-format", "json", "--log-level", "debug") as s:
         yield s
 
 
