@@ -135,8 +135,10 @@ class Calls:
                                    outcome=outcome, error_code=code)  # fmt: skip
                 try:
                     view.store.audit.record(entry)
-                except Exception:
-                    self.observer.refused("audit-write-failed", tool=spec.name)
+                except Exception:  # the call happened; a lost audit line must be loud, not fatal
+                    from echotune.mcp_server.observe import log
+
+                    log.exception("could not write the audit entry for %s", spec.name, extra={"tool": spec.name})
 
     async def call(self, spec: ToolSpec, arguments: dict[str, Any], json_fields: frozenset[str]) -> CallToolResult:
         caller = self.caller()
@@ -206,8 +208,9 @@ def registry_tool(spec: ToolSpec, calls: Calls) -> Tool:
     )
 
 
-def local_caller(ctx: Context) -> Callable[[], Caller]:
-    """stdio, or HTTP without auth: the installation's own user with every scope (as on the CLI)."""
+def caller_resolver(ctx: Context) -> Callable[[], Caller]:
+    """Who is calling: the bearer token's user and scope on HTTP with auth; else (stdio, HTTP without auth) the
+    installation's own user with every scope, as on the CLI."""
     me = Caller(user=ctx.user, scope="admin")
 
     def caller() -> Caller:
@@ -236,7 +239,7 @@ def build_server(
     from echotune.mcp_server.resources import mcp_resources
 
     observer = observer or Observer()
-    calls = Calls(ctx, caller or local_caller(ctx), observer)
+    calls = Calls(ctx, caller or caller_resolver(ctx), observer)
     server: MCPServer = MCPServer(
         "echotune",
         title="EchoTune",
