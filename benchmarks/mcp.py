@@ -170,15 +170,17 @@ class Served:
 
 
 def start(name: str, cmd: list[str], env: dict[str, str], port: int, log: Path) -> Served:
+    """Start a server and wait until it answers (and, for EchoTune, until its catalog warm-up is done)."""
     with log.open("wb") as fh:
         proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/mcp"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             probe = httpx.post(url, json=INIT, headers={"Accept": "application/json, text/event-stream"}, timeout=2)
-            if probe.status_code == 200:
-                time.sleep(1.0)  # let the catalog warm-up thread finish
+            health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            warm = health.status_code == 404 or health.json().get("warm", True)  # the bare server has no /healthz
+            if probe.status_code == 200 and warm:
                 return Served(name, url, proc)
         except httpx.TransportError:
             pass
@@ -219,27 +221,40 @@ def http_rows(data: Path) -> list[Row]:
     script.write_text(LUA)
     steps: list[Step] = []
     memory: dict[str, tuple[float, float]] = {}
-    plans = [
-        ("bare MCPServer", [PY, "-m", "benchmarks.mcp_bare_server", "http", "{port}"],
-         [("echo", {"text": "hi"})], (1, 10, 50)),
-        ("EchoTune", [EXE, "mcp", "--http", "--stateless", "--port", "{port}"],
-         [("settings_get", {}), ("catalog_get", {"track": "3e9HZxeyfWwjeyPAMmWSSQ"})], (1, 10, 50)),
-        ("EchoTune, 2 workers", [EXE, "mcp", "--http", "--workers", "2", "--port", "{port}"],
-         [("settings_get", {})], (10, 50)),
+    bare_cmd = [PY, "-m", "benchmarks.mcp_bare_server", "http", "{port}"]
+    echotune_cmd = [EXE, "mcp", "--http", "--stateless", "--port", "{port}"]
+    workers_cmd = [EXE, "mcp", "--http", "--workers", "2", "--port", "{port}"]
+    echo = ("echo", {"text": "hi"})
+    settings = ("settings_get", {})
+    track = ("catalog_get", {"track": "3e9HZxeyfWwjeyPAMmWSSQ"})
+    # Bare and EchoTune take turns at each concurrency, so both see the same machine load.
+    rounds = [
+        ({"bare MCPServer": bare_cmd, "EchoTune": echotune_cmd},
+         [(c, server, call) for c in (1, 10, 50)
+          for server, call in (("bare MCPServer", echo), ("EchoTune", settings), ("EchoTune", track))]),
+        ({"EchoTune, 2 workers": workers_cmd},
+         [(c, "EchoTune, 2 workers", settings) for c in (10, 50)]),
     ]  # fmt: skip
-    for name, template, calls, concurrencies in plans:
-        port = free_port()
-        served = start(name, [a.replace("{port}", str(port)) for a in template], env, port, data / f"{port}.log")
+    for commands, plan in rounds:
+        servers: dict[str, Served] = {}
         try:
-            load(wrk, served, calls[0][0], call_body(*calls[0]), 10, 3, script)  # warm-up, not counted
-            before = rss_mb(served.proc.pid)
-            for tool, arguments in calls:
-                for c in concurrencies:
-                    steps.append(load(wrk, served, tool, call_body(tool, arguments), c, STEP_SECONDS, script))
-            memory[name] = (before, rss_mb(served.proc.pid))
+            for name, template in commands.items():
+                port = free_port()
+                cmd = [a.replace("{port}", str(port)) for a in template]
+                servers[name] = start(name, cmd, env, port, data / f"{port}.log")
+            before: dict[str, float] = {}
+            for name, served in servers.items():
+                call = echo if name == "bare MCPServer" else settings
+                load(wrk, served, call[0], call_body(*call), 10, 3, script)  # warm-up, not counted
+                before[name] = rss_mb(served.proc.pid)
+            for c, name, (tool, arguments) in plan:
+                steps.append(load(wrk, servers[name], tool, call_body(tool, arguments), c, STEP_SECONDS, script))
+            for name, served in servers.items():
+                memory[name] = (before[name], rss_mb(served.proc.pid))
         finally:
-            served.proc.terminate()
-            served.proc.wait(30)
+            for served in servers.values():
+                served.proc.terminate()
+                served.proc.wait(30)
 
     rows = []
     floor = max(s.calls_per_s for s in steps if s.server == "bare MCPServer")

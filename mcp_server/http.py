@@ -273,6 +273,9 @@ class Guard:
         if scope["method"] != "POST":
             return await self.app(scope, receive, send)
         body, receive = await _buffer(receive)
+        if body is None:
+            return await _respond(send, 413, {"error": "payload_too_large",
+                                              "error_description": f"request bodies are limited to {MAX_BODY} bytes"})  # fmt: skip
         try:
             message = orjson.loads(body) if body else None
         except orjson.JSONDecodeError:
@@ -294,8 +297,8 @@ class Guard:
         await self.app(scope, receive, send)
 
 
-async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
-    """Read the whole request body, and a receive that replays it to the app behind."""
+async def _buffer(receive: Receive) -> tuple[bytes | None, Receive]:
+    """Read the whole request body (None when over MAX_BODY), and a receive that replays it to the app behind."""
     chunks: list[bytes] = []
     size = 0
     more = True
@@ -310,6 +313,8 @@ async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
         if size <= MAX_BODY:
             chunks.append(chunk)
         more = message.get("more_body", False)
+    if size > MAX_BODY:
+        return None, receive
     body = b"".join(chunks)
     replayed = False
 
@@ -362,9 +367,11 @@ def create_app(ctx: Context, options: HttpOptions, *, metrics: Metrics | None = 
         body, content_type = metrics.render()
         return Response(body, media_type=content_type)
 
+    warm = threading.Event()
+
     @server.custom_route("/healthz", methods=["GET"])
     async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "auth": auth_on, "stateless": options.stateless})
+        return JSONResponse({"status": "ok", "auth": auth_on, "stateless": options.stateless, "warm": warm.is_set()})
 
     sdk_app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
@@ -373,8 +380,15 @@ def create_app(ctx: Context, options: HttpOptions, *, metrics: Metrics | None = 
         host=options.host,
     )
     sdk_app.add_middleware(Guard, options=options, tokens=tokens, observer=observer, resource_metadata=metadata_url)
-    # Build the catalog's search index while the first clients connect, not on their first search.
-    threading.Thread(target=lambda: ctx.catalog, name="echotune-warmup", daemon=True).start()
+
+    def warm_up() -> None:
+        """Build the catalog's search index while the first clients connect, not on their first search."""
+        try:
+            _ = ctx.catalog
+        finally:
+            warm.set()
+
+    threading.Thread(target=warm_up, name="echotune-warmup", daemon=True).start()
     return sdk_app
 
 

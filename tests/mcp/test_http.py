@@ -230,6 +230,9 @@ def test_malformed_json_rpc_over_http(server: HttpServer, tokens: Tokens) -> Non
     bad = raw.post("{not json")
     assert bad.status_code == 400 and bad.json()["error"]["code"] == -32700
     assert raw.call("settings_get").status_code == 200
+    huge = raw.post('{"jsonrpc": "2.0", "id": 9, "method": "ping", "params": {"pad": "' + "x" * 5_000_000 + '"}}')
+    assert huge.status_code == 413 and huge.json()["error"] == "payload_too_large"
+    assert raw.call("settings_get").status_code == 200
 
 
 def test_resources_and_prompts_over_http(server: HttpServer, tokens: Tokens) -> None:
