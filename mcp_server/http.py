@@ -394,21 +394,21 @@ def create_app(ctx: Context, options: HttpOptions, *, metrics: Metrics | None = 
 
 def worker_app() -> Starlette:
     """uvicorn factory for --workers: each worker process builds its own Context and server."""
+    from echotune.mcp_server.events import server_context
     from echotune.mcp_server.logs import configure
     from echotune.tools.config import Config
-    from echotune.tools.context import Context
 
     spec = orjson.loads(os.environ[OPTIONS_ENV])
     options = HttpOptions(**{**spec["options"], "allowed_origins": tuple(spec["options"]["allowed_origins"])})
     configure(options.log_level, options.log_format)  # type: ignore[arg-type]
-    ctx = Context.from_config(Config.model_validate(spec["config"]), face="mcp")
+    ctx = server_context(Config.model_validate(spec["config"]))
     return create_app(ctx, options)
 
 
 def run_http(config: Config, options: HttpOptions) -> None:
     import uvicorn
 
-    from echotune.tools.context import Context
+    from echotune.mcp_server.events import server_context
 
     auth = options.auth_required  # refuses a public bind without auth before anything starts
     where = f"{options.base_url}{MCP_PATH}"
@@ -422,7 +422,7 @@ def run_http(config: Config, options: HttpOptions) -> None:
         ).decode()
         uvicorn.run("echotune.mcp_server.http:worker_app", factory=True, workers=options.workers, **common)
         return
-    ctx = Context.from_config(config, face="mcp")
+    ctx = server_context(config)
     try:
         uvicorn.run(create_app(ctx, options), **common)
     finally:

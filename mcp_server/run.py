@@ -11,11 +11,11 @@ if TYPE_CHECKING:
 def run_stdio(config: Config) -> None:
     import anyio
 
+    from echotune.mcp_server.events import server_context
     from echotune.mcp_server.server import build_server
     from echotune.mcp_server.stdio import serve_stdio
-    from echotune.tools.context import Context
 
-    ctx = Context.from_config(config, face="mcp")
+    ctx = server_context(config)
     try:
         anyio.run(serve_stdio, build_server(ctx))
     finally:

@@ -168,5 +168,13 @@ def remote(cm_factory: Any) -> Iterator[Remote]:
         yield Remote(portal, session)
 
 
+def eventually(probe: Any, timeout: float = 10.0) -> Any:
+    """probe()'s first truthy value, polling: servers write analytics events in batches, a moment later."""
+    deadline = time.monotonic() + timeout
+    while not (value := probe()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return value
+
+
 def text_of(result: Any) -> str:
     return "\n".join(getattr(c, "text", "") for c in result.content)

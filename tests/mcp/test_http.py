@@ -18,7 +18,17 @@ import pytest
 from echotune.mcp_server.auth import SCOPES, create_token, granted, required_scope, revoke_token
 from echotune.tools.models import Play
 from echotune.tools.registry import all_tools
-from tests.mcp.conftest import EXE, HttpServer, context_for, http_session, remote, run_http_server, server_env, text_of
+from tests.mcp.conftest import (
+    EXE,
+    HttpServer,
+    context_for,
+    eventually,
+    http_session,
+    remote,
+    run_http_server,
+    server_env,
+    text_of,
+)
 
 ACCEPT = "application/json, text/event-stream"
 
@@ -209,11 +219,13 @@ def test_audit_log_and_events_carry_user_token_and_scope(server: HttpServer, tok
     ]
     assert all(e.scope == "admin" and e.face == "mcp" and e.effect == "act" for e in audit)
     assert not [e for e in ctx.store.audit.list(limit=1000) if e.tool == "catalog_stats"], "reads are not audited"
-    events = [e for e in ctx.store.events.list(kind="tool") if e.data.get("token_id") == tokens.ids[token]]
-    assert {(e.name, e.user, e.face, e.data["scope"]) for e in events} >= {
-        ("catalog_stats", "bob", "mcp", "admin"),
-        ("settings_update", "bob", "mcp", "admin"),
-    }
+    expected = {("catalog_stats", "bob", "mcp", "admin"), ("settings_update", "bob", "mcp", "admin")}
+
+    def recorded() -> set[tuple[str, str, str, str]]:
+        events = [e for e in ctx.store.events.list(kind="tool") if e.data.get("token_id") == tokens.ids[token]]
+        return {(e.name, e.user, e.face, e.data["scope"]) for e in events}
+
+    assert eventually(lambda: recorded() >= expected), recorded()
     assert ctx.store.tokens.list(user="bob")[0].last_used_at is not None
     ctx.close()
 

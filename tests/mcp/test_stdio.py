@@ -17,7 +17,7 @@ import pytest
 from echotune.mcp_server.auth import required_scope
 from echotune.mcp_server.resources import offered
 from echotune.tools.registry import all_tools
-from tests.mcp.conftest import EXE, Remote, remote, server_env, stdio_session, text_of
+from tests.mcp.conftest import EXE, Remote, context_for, remote, server_env, stdio_session, text_of
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +162,7 @@ def test_malformed_json_rpc_gets_an_error_and_the_server_keeps_serving(mcp_data:
         json.dumps({"jsonrpc": "2.0", "id": 7}),
         json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
         json.dumps({"jsonrpc": "2.0", "id": 3, "method": "no/such/method"}),
+        json.dumps({"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "analytics_system"}}),
     ]
     with subprocess.Popen([EXE, "mcp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                           text=True, env=server_env(mcp_data)) as proc:  # fmt: skip
@@ -171,7 +172,7 @@ def test_malformed_json_rpc_gets_an_error_and_the_server_keeps_serving(mcp_data:
             proc.stdin.write("\n".join(lines) + "\n")
             proc.stdin.flush()
             replies = []
-            while not {2, 3} <= {r.get("id") for r in replies}:
+            while not {2, 3, 4} <= {r.get("id") for r in replies}:
                 line = proc.stdout.readline()
                 assert line, "the server closed stdout"
                 replies.append(json.loads(line))
@@ -184,3 +185,7 @@ def test_malformed_json_rpc_gets_an_error_and_the_server_keeps_serving(mcp_data:
     by_id = {r["id"]: r for r in replies if r["id"] is not None}
     assert len(by_id[2]["result"]["tools"]) == len(all_tools())
     assert by_id[3]["error"]["code"] == -32601
+    assert by_id[4]["result"]["structuredContent"]["total"]["calls"] >= 0
+    ctx = context_for(mcp_data)  # the batched analytics event was written before the process exited
+    assert [(e.name, e.face) for e in ctx.store.events.list(kind="tool", limit=1)] == [("analytics_system", "mcp")]
+    ctx.close()

@@ -95,3 +95,18 @@ def test_json_log_lines_carry_the_extra_fields() -> None:
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "tool x" and line["tool"] == "x" and line["duration_ms"] == 1.5
     assert line["level"] == "info" and line["logger"] == "echotune.mcp"
+
+
+def test_batched_events_are_written_flushed_and_never_raise(empty_ctx, caplog: pytest.LogCaptureFixture) -> None:
+    from echotune.mcp_server.events import BatchedEvents
+    from echotune.tools.models import Event
+
+    events = BatchedEvents(empty_ctx.store.events)
+    for i in range(1200):
+        events.record(Event(at=empty_ctx.clock(), user="u", kind="tool", name=f"t{i}"))
+    assert len(events.list(kind="tool", limit=5000)) == 1200  # list() waits for the queue
+    broken = BatchedEvents(empty_ctx.store.events)
+    broken.inner = None  # type: ignore[assignment]
+    broken.record(Event(at=empty_ctx.clock(), user="u", kind="tool", name="lost"))
+    broken.flush()  # returns: a failed batch is logged, not raised, and never blocks the queue
+    assert "could not write 1 analytics events" in caplog.text

@@ -48,6 +48,9 @@ class SettingsRepo(Protocol):
 
 class EventsRepo(Protocol):
     def record(self, event: Event) -> None: ...
+    def record_many(self, events: Sequence[Event]) -> None:
+        """Write several events in one transaction (servers batch their analytics rows)."""
+
     def list(self, *, kind: str | None = None, since: datetime | None = None, limit: int = 1000) -> list[Event]: ...
 
 
