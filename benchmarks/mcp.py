@@ -1,7 +1,8 @@
 """MCP server: stdio cold start, and HTTP `tools/call` load with wrk beside a bare MCPServer (the SDK's floor).
 
 Every load step is a closed loop: wrk keeps N connections busy, each sending its next request when the last one
-is answered, for STEP_SECONDS (20 s; `ECHOTUNE_BENCH_SECONDS` shortens it). So the offered load is "as fast as
+is answered, for STEP_SECONDS (20 s; `ECHOTUNE_BENCH_SECONDS` shortens it), run as four 5 s turns that
+alternate with the other servers' turns at the same concurrency. So the offered load is "as fast as
 N clients can go", and latency ≈ N / throughput. Servers and wrk run on loopback only. wrk comes from Debian:
 this benchmark installs it when missing (as root), never the tests.
 """
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 EXE = str(Path(PY).parent / "echotune")
 STEP_SECONDS = int(os.environ.get("ECHOTUNE_BENCH_SECONDS", "20"))
+SLICES = 4
 COLD_RUNS = 5
 AREA = "mcp"
 
@@ -212,6 +214,15 @@ def load(wrk: str, served: Served, tool: str, body: str, connections: int, secon
                 stats["p99"], errors)  # fmt: skip
 
 
+def combine(slices: list[Step]) -> Step:
+    """One step from its slices: throughput over all of them; the median slice's p50, the worst slice's p95/p99
+    (slices' percentiles cannot be merged exactly, so the tail is reported conservatively)."""
+    first = slices[0]
+    return Step(first.server, first.tool, first.connections, statistics.mean(s.calls_per_s for s in slices),
+                statistics.median(s.p50_ms for s in slices), max(s.p95_ms for s in slices),
+                max(s.p99_ms for s in slices), sum(s.errors for s in slices))  # fmt: skip
+
+
 def http_rows(data: Path) -> list[Row]:
     wrk = ensure_wrk()
     if wrk is None:
@@ -247,8 +258,17 @@ def http_rows(data: Path) -> list[Row]:
                 call = echo if name == "bare MCPServer" else settings
                 load(wrk, served, call[0], call_body(*call), 10, 3, script)  # warm-up, not counted
                 before[name] = rss_mb(served.proc.pid)
-            for c, name, (tool, arguments) in plan:
-                steps.append(load(wrk, servers[name], tool, call_body(tool, arguments), c, STEP_SECONDS, script))
+            for c in sorted({c for c, _, _ in plan}):
+                # Each step's STEP_SECONDS run as SLICES turns, the servers alternating, so a change in the
+                # machine's load (other processes) hits every server of the comparison alike.
+                runs: dict[tuple[str, str], list[Step]] = {}
+                for _ in range(SLICES):
+                    for cc, name, (tool, arguments) in plan:
+                        if cc == c:
+                            one = load(wrk, servers[name], tool, call_body(tool, arguments), c,
+                                       STEP_SECONDS // SLICES, script)  # fmt: skip
+                            runs.setdefault((name, tool), []).append(one)
+                steps.extend(combine(r) for r in runs.values())
             for name, served in servers.items():
                 memory[name] = (before[name], rss_mb(served.proc.pid))
         finally:
