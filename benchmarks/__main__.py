@@ -8,7 +8,7 @@ import sys
 
 from benchmarks.harness import print_table
 
-AREAS = ["foundation", "spotify", "history"]
+AREAS = ["foundation", "spotify", "history", "mcp"]
 
 
 def main(argv: list[str]) -> int:

@@ -90,9 +90,10 @@ def history_import(ctx: Context, args: HistoryImportInput) -> ImportReport:
     """Import Spotify listening-history downloads (extended streaming history or account data; the zip, its
     folder, or single files). Idempotent: plays already stored are counted as duplicates, never twice. Reports
     per file what was imported, duplicated or invalid (with the reason)."""
+    from echotune.tools.files import user_path
     from echotune.tools.history_import import import_history
 
-    return import_history(ctx, args.paths)
+    return import_history(ctx, [str(user_path(ctx, p)) for p in args.paths])
 
 
 # -- top lists ---------------------------------------------------------------------------------------------
@@ -674,10 +675,14 @@ class ExportOutput(BaseModel):
 def history_export(ctx: Context, args: HistoryExportInput) -> ExportOutput:
     """Write all of the user's data EchoTune stores (plays, settings and their history, feedback, tool-call
     events) to one JSON file, for portability."""
+    from echotune.tools.files import user_path
     from echotune.tools.history_export import export_user
 
-    default = Path(ctx.config.data_dir) / f"echotune-export-{ctx.user}-{ctx.clock():%Y%m%d-%H%M%S}.json"
-    path = Path(args.out).expanduser() if args.out else default
+    if args.out:
+        path = user_path(ctx, args.out)
+    else:
+        name = f"echotune-export-{ctx.user}-{ctx.clock():%Y%m%d-%H%M%S}.json"
+        path = Path(ctx.config.data_dir) / name if ctx.local_files else user_path(ctx, name)
     return ExportOutput(**export_user(ctx, path))
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from pydantic import BaseModel, Field
@@ -444,11 +443,12 @@ def insights_report(ctx: Context, args: InsightsReportInput) -> ReportOutput:
     """Write one self-contained HTML file with interactive charts of the user's listening insights (clock,
     top lists, taste evolution, discoveries, diversity, journey). It opens offline: the chart library is
     inside the file."""
+    from echotune.tools.files import user_path
     from echotune.tools.insights_report import write_report
 
+    path = user_path(ctx, args.out)  # checked before any work
     summary = _call(
         ctx, "insights_summary", {"period": args.period, "timezone": args.timezone, "top": args.top}, InsightsSummary
     )
-    path = Path(args.out).expanduser()
     charts = write_report(summary, path)
     return ReportOutput(path=str(path), bytes=path.stat().st_size, charts=charts, period=summary.period)

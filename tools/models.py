@@ -295,3 +295,41 @@ class SavedEntry(BaseModel):
 
     track_id: str
     saved_at: datetime
+
+
+TokenScope = Literal["read", "control", "admin"]
+
+
+class ApiToken(BaseModel):
+    """An MCP bearer token as stored: who it acts for and what it may do. The secret itself is never stored."""
+
+    table_columns: ClassVar[tuple[str, ...]] = ("id", "user", "scope", "label", "created_at", "last_used_at", "revoked")
+
+    id: str = Field(description="Public token id (also part of the token), used to list and revoke it.")
+    user: str = Field(description="Whose data every call made with this token acts on.")
+    scope: TokenScope = Field(description="read: read-only tools; control: also playback and playlists; admin: all.")
+    label: str = ""
+    rate_per_min: int = Field(ge=1, description="Calls per minute this token may make before it gets 429.")
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class AuditEntry(BaseModel):
+    """One acting or destructive tool call: who, through which face and token, with which arguments, and how
+    it ended."""
+
+    at: datetime
+    user: str
+    face: str
+    tool: str
+    effect: Literal["act", "destroy"]
+    token_id: str | None = None
+    scope: str | None = None
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    outcome: EventOutcome = "ok"
+    error_code: str | None = None

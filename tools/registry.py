@@ -33,6 +33,7 @@ TOOL_MODULES: tuple[str, ...] = (
     "spotify",
     "history",
     "insights",
+    "analytics",
 )
 """Capability modules under echotune.tools whose `@tool` functions make up the registry, in listing order."""
 
@@ -189,7 +190,7 @@ def _record(ctx: Context, spec: ToolSpec, duration_ms: float, outcome: str, code
         duration_ms=round(duration_ms, 3),
         outcome=outcome,
         error_code=code,
-        data={"effect": spec.effect},
+        data={**ctx.event_data, "effect": spec.effect},
     )
     try:
         ctx.store.events.record(event)

@@ -273,3 +273,56 @@ def test_plays_delete_forgets_import_records_and_bumps_revision(store) -> None:
 def test_catalog_existing(store) -> None:
     store.catalog.upsert([track(1), track(2)])
     assert store.catalog.existing([track(1).id, "nope", track(2).id, track(1).id]) == {track(1).id, track(2).id}
+
+
+def test_events_in_batches(store) -> None:
+    store.events.record_many(
+        [Event(at=T0 + timedelta(seconds=i), user="u", kind="tool", name=f"b{i}") for i in range(3)]
+    )
+    store.events.record_many([])
+    assert [e.name for e in store.events.list(kind="tool")] == ["b2", "b1", "b0"]
+
+
+def test_tokens_are_found_by_hash_listed_and_revoked(store) -> None:
+    from echotune.tools.models import ApiToken
+
+    def token(id_: str, user: str, minute: int) -> ApiToken:
+        return ApiToken(
+            id=id_, user=user, scope="read", label="cli", rate_per_min=60, created_at=T0 + timedelta(minutes=minute)
+        )
+
+    store.tokens.add(token("t1", "alice", 1), "hash-1")
+    store.tokens.add(token("t2", "bob", 2), "hash-2")
+    assert store.tokens.by_hash("hash-1") == token("t1", "alice", 1)
+    assert store.tokens.by_hash("nope") is None
+    assert [t.id for t in store.tokens.list()] == ["t1", "t2"]
+    assert [t.id for t in store.tokens.list(user="bob")] == ["t2"]
+    store.tokens.touch("t1", T0 + timedelta(hours=1))
+    assert store.tokens.by_hash("hash-1").last_used_at == T0 + timedelta(hours=1)
+    assert store.tokens.revoke("t1", T0 + timedelta(hours=2)) is True
+    assert store.tokens.revoke("t1", T0 + timedelta(hours=3)) is False, "already revoked"
+    assert store.tokens.revoke("missing", T0) is False
+    assert [t.id for t in store.tokens.list()] == ["t2"]
+    revoked = store.tokens.list(include_revoked=True)[0]
+    assert revoked.revoked and revoked.revoked_at == T0 + timedelta(hours=2)
+
+
+def test_audit_log(store) -> None:
+    from echotune.tools.models import AuditEntry
+
+    for i, user in enumerate(["alice", "bob", "alice"]):
+        store.audit.record(
+            AuditEntry(
+                at=T0 + timedelta(minutes=i),
+                user=user,
+                face="mcp",
+                tool="player_play",
+                effect="act",
+                token_id="t1",
+                scope="control",
+                arguments={"i": i},
+            )
+        )
+    assert [a.arguments["i"] for a in store.audit.list()] == [2, 1, 0]
+    assert [a.arguments["i"] for a in store.audit.list(user="alice")] == [2, 0]
+    assert [a.arguments["i"] for a in store.audit.list(since=T0 + timedelta(minutes=1), limit=1)] == [2]

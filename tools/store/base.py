@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from echotune.tools.models import (
+    ApiToken,
+    AuditEntry,
     Event,
     Feedback,
     ImportedFile,
@@ -57,6 +59,9 @@ class SettingsRepo(Protocol):
 
 class EventsRepo(Protocol):
     def record(self, event: Event) -> None: ...
+    def record_many(self, events: Sequence[Event]) -> None:
+        """Write several events in one transaction (servers batch their analytics rows)."""
+
     def list(self, *, kind: str | None = None, since: datetime | None = None, limit: int = 1000) -> list[Event]: ...
 
 
@@ -157,6 +162,27 @@ class LibraryRepo(Protocol):
         """Newest first, and how many there are in all."""
 
 
+class TokensRepo(Protocol):
+    """MCP bearer tokens, found by the SHA-256 of the presented token (the token itself is never stored)."""
+
+    def add(self, token: ApiToken, token_sha256: str) -> None: ...
+    def by_hash(self, token_sha256: str) -> ApiToken | None: ...
+    def list(self, *, user: str | None = None, include_revoked: bool = False) -> list[ApiToken]: ...
+    def revoke(self, token_id: str, at: datetime) -> bool:
+        """Mark a token revoked; False when no live token has that id."""
+
+    def touch(self, token_id: str, at: datetime) -> None:
+        """Remember when the token was last used."""
+
+
+class AuditRepo(Protocol):
+    """The audit log of acting and destructive tool calls."""
+
+    def record(self, entry: AuditEntry) -> None: ...
+    def list(self, *, user: str | None = None, since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
+        """Newest first."""
+
+
 class MetaRepo(Protocol):
     """Small key/value facts about the store itself (e.g. which catalog build is loaded)."""
 
@@ -177,5 +203,7 @@ class Store(Protocol):
     player_state: PlayerStateRepo
     local_playlists: LocalPlaylistsRepo
     library: LibraryRepo
+    tokens: TokensRepo
+    audit: AuditRepo
 
     def close(self) -> None: ...

@@ -90,6 +90,10 @@ class MongoStore:
         self.feedback = MongoFeedback(self)
         self.plays = MongoPlays(self)
         self.meta = MongoMeta(self)
+        from echotune.tools.store.mongo_mcp import MongoAudit, MongoTokens
+
+        self.tokens = MongoTokens(self)
+        self.audit = MongoAudit(self)
         from echotune.tools.store.mongo_player import attach_player_repos
 
         attach_player_repos(self)
@@ -104,7 +108,9 @@ class MongoStore:
                 f"{SCHEMA_VERSION}: it was written by a newer EchoTune.",
                 hint="upgrade EchoTune, or use another database (ECHOTUNE_MONGO_DB)",
             )
-        for collection, indexes in INDEXES.items():
+        from echotune.tools.store.mongo_mcp import INDEXES as MCP_INDEXES
+
+        for collection, indexes in (INDEXES | MCP_INDEXES).items():
             for keys, options in indexes:
                 self.db[collection].create_index(keys, **options)
         meta.update_one({"_id": "schema_version"}, {"$set": {"value": str(SCHEMA_VERSION)}}, upsert=True)
@@ -283,9 +289,11 @@ class MongoEvents:
         self.c = store.db["events"]
 
     def record(self, event: Event) -> None:
-        doc = event.model_dump()
-        doc["at"] = _aware(event.at)
-        self.c.insert_one(doc)
+        self.record_many([event])
+
+    def record_many(self, events: Sequence[Event]) -> None:
+        if events:
+            self.c.insert_many([{**e.model_dump(), "at": _aware(e.at)} for e in events], ordered=True)
 
     def list(self, *, kind: str | None = None, since: datetime | None = None, limit: int = 1000) -> list[Event]:
         query: dict[str, Any] = {}

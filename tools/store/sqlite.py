@@ -91,6 +91,10 @@ class SqliteStore:
         from echotune.tools.store.sqlite_player import attach_player_repos
 
         attach_player_repos(self)
+        from echotune.tools.store.sqlite_mcp import SqliteAudit, SqliteTokens
+
+        self.tokens = SqliteTokens(self)
+        self.audit = SqliteAudit(self)
 
     # -- connections and transactions -------------------------------------------------------------------
     def conn(self) -> sqlite3.Connection:
@@ -339,6 +343,15 @@ class SqliteEvents:
         )
         with self.s.tx() as conn:
             conn.execute(f"INSERT INTO events ({_EVENT_COLS}) VALUES ({', '.join('?' * 13)})", row)
+
+    def record_many(self, events: Sequence[Event]) -> None:
+        rows = [
+            (ts(e.at), e.user, e.kind, e.name, e.face, e.duration_ms, e.outcome, e.error_code, e.provider,
+             e.tokens_in, e.tokens_out, e.cost_usd, dumps(e.data))
+            for e in events
+        ]  # fmt: skip
+        with self.s.tx() as conn:
+            conn.executemany(f"INSERT INTO events ({_EVENT_COLS}) VALUES ({', '.join('?' * 13)})", rows)
 
     def list(self, *, kind: str | None = None, since: datetime | None = None, limit: int = 1000) -> list[Event]:
         where, args = [], []
