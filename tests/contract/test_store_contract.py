@@ -326,3 +326,23 @@ def test_audit_log(store) -> None:
     assert [a.arguments["i"] for a in store.audit.list()] == [2, 1, 0]
     assert [a.arguments["i"] for a in store.audit.list(user="alice")] == [2, 0]
     assert [a.arguments["i"] for a in store.audit.list(since=T0 + timedelta(minutes=1), limit=1)] == [2]
+
+
+def test_two_writers_loading_the_same_tracks_at_once(store) -> None:
+    """Two servers warming up load the bundled catalog at the same time: both succeed, nothing is doubled."""
+    tracks = [track(i) for i in range(300)]
+    barrier, failures = threading.Barrier(2), []
+
+    def load() -> None:
+        barrier.wait()
+        try:
+            store.catalog.upsert(tracks)
+        except Exception as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=load) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert failures == [] and store.catalog.count() == 300

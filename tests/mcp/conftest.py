@@ -68,11 +68,13 @@ class HttpServer:
 
 
 @contextmanager
-def run_http_server(data: Path, *args: str, log_name: str = "http.log") -> Iterator[HttpServer]:
+def run_http_server(
+    data: Path, *args: str, log_name: str = "http.log", env: dict[str, str] | None = None
+) -> Iterator[HttpServer]:
     port = free_port()
     log = data / log_name
     with log.open("wb") as fh:
-        proc = subprocess.Popen([EXE, "mcp", "--http", "--port", str(port), *args], env=server_env(data),
+        proc = subprocess.Popen([EXE, "mcp", "--http", "--port", str(port), *args], env=server_env(data) | (env or {}),
                                 stdout=fh, stderr=subprocess.STDOUT)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     server = HttpServer(url=f"{base}/mcp", base=base, process=proc, log=log, data=data)

@@ -162,6 +162,7 @@ class MongoCatalog:
     def upsert(self, tracks: Iterable[Track], *, session: Any = None) -> int:
         """New tracks go in with one bulk insert; only tracks already stored are replaced one by one."""
         from pymongo import InsertOne, ReplaceOne
+        from pymongo.errors import BulkWriteError
 
         docs = []
         for t in tracks:
@@ -175,8 +176,17 @@ class MongoCatalog:
             ids = [d["_id"] for d in docs[i : i + _CHUNK]]
             stored.update(d["_id"] for d in self.c.find({"_id": {"$in": ids}}, {"_id": 1}, session=session))
         ops = [ReplaceOne({"_id": d["_id"]}, d) if d["_id"] in stored else InsertOne(d) for d in docs]
-        if ops:
-            self.c.bulk_write(ops, ordered=True, session=session)
+        if not ops:
+            return 0
+        try:
+            self.c.bulk_write(ops, ordered=False, session=session)
+        except BulkWriteError as exc:
+            # Another process inserted some of these meanwhile (two servers loading the catalog at once):
+            # replace those; any other write error is real.
+            errors = exc.details.get("writeErrors", [])
+            if session is not None or any(e.get("code") != 11000 for e in errors):
+                raise
+            self.c.bulk_write([ReplaceOne({"_id": docs[e["index"]]["_id"]}, docs[e["index"]]) for e in errors])
         return len(ops)
 
     def existing(self, track_ids: Sequence[str]) -> set[str]:
