@@ -25,6 +25,8 @@ app = typer.Typer(
 GROUP_HELP = {  # every registry tool group, with its help (a test checks this against the registry)
     "catalog": "Search and inspect the music catalog.",
     "settings": "Show and change your settings (versioned: a stale change is refused).",
+    "recommend": "Recommendations with reasons, and feedback that changes them at once.",
+    "analytics": "How EchoTune is doing: recommender A/B variants, system use.",
 }
 
 _groups: dict[str, typer.Typer] = {}

@@ -86,6 +86,9 @@ class SqliteStore:
         self.feedback = SqliteFeedback(self)
         self.plays = SqlitePlays(self)
         self.meta = SqliteMeta(self)
+        from echotune.tools.store.sqlite_recommend import SqliteAB
+
+        self.ab = SqliteAB(self)
 
     # -- connections and transactions -------------------------------------------------------------------
     def conn(self) -> sqlite3.Connection:
