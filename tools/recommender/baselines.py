@@ -209,67 +209,102 @@ class EASE(Model):
         return out
 
 
-_EASE_CACHE: dict[tuple[int, float, int], tuple[np.ndarray, np.ndarray]] = {}
+_EASE_CACHE: dict[tuple, tuple[Any, np.ndarray, np.ndarray]] = {}
 
 
 def _ease_cached(data: Dataset, lam: float, min_users: int) -> tuple[np.ndarray, np.ndarray]:
     """EASE fits are shared between EASE and the hybrid while tuning (the inverse is the slow part)."""
     key = (id(data.X), lam, min_users)
-    if key not in _EASE_CACHE:
+    cached = _EASE_CACHE.get(key)
+    if cached is None or cached[0] is not data.X:
         if len(_EASE_CACHE) > 8:
             _EASE_CACHE.clear()
-        _EASE_CACHE[key] = ease_weights(data.X, lam, min_users)
-    return _EASE_CACHE[key]
+        cached = _EASE_CACHE[key] = (data.X, *ease_weights(data.X, lam, min_users))
+    return cached[1], cached[2]
+
+
+_CONTENT_CACHE: dict[tuple, tuple[Any, Any, np.ndarray]] = {}
 
 
 class ItemEmbeddings:
-    """Unit MiniLM embeddings of item descriptions, cached on disk by the texts' hash (encoding 15K
-    descriptions takes about a minute here)."""
+    """Unit MiniLM embeddings of item descriptions, cached per description on disk (encoding 15K descriptions
+    takes a minute or more here), so tuning, refitting and re-runs encode each description once."""
 
-    def __init__(self, cache_dir: Path | None = None, encoder: Any = None):
+    def __init__(self, cache_dir: Path | None = None, encoder: Any = None, progress=None):
         from echotune.tools.recommender.embed import Encoder
 
+        self.progress = progress
         self.cache_dir = cache_dir
         self.encoder = encoder or Encoder()
+        self.known: dict[str, np.ndarray] | None = None
         self.memory: dict[str, np.ndarray] = {}
 
-    def encode(self, texts: list[str], progress=None) -> np.ndarray:
-        import numpy as np
-
+    def _path(self) -> Path | None:
         from echotune.tools.recommender.embed import model_id
 
-        digest = hashlib.sha256(("\n".join(texts) + str(model_id())).encode()).hexdigest()[:24]
+        if self.cache_dir is None:
+            return None
+        tag = hashlib.sha256(str(model_id()).encode()).hexdigest()[:12]
+        return self.cache_dir / f"item-embeddings-{tag}.npz"
+
+    def _load(self) -> dict[str, np.ndarray]:
+        import numpy as np
+
+        if self.known is None:
+            self.known = {}
+            path = self._path()
+            if path is not None and path.exists():
+                with np.load(path, allow_pickle=False) as data:
+                    self.known = dict(zip(data["texts"].tolist(), data["vectors"], strict=True))
+        return self.known
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
+        digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()
         if digest in self.memory:
             return self.memory[digest]
-        path = self.cache_dir / f"item-embeddings-{digest}.npy" if self.cache_dir else None
-        if path is not None and path.exists():
-            vectors = np.load(path, allow_pickle=False)
-        else:
-            vectors = self.encoder.encode(texts, progress=progress)
+        known = self._load()
+        todo = sorted({t for t in texts if t not in known})
+        if todo:
+            fresh = self.encoder.encode(todo, progress=self.progress)
+            known.update(zip(todo, fresh, strict=True))
+            path = self._path()
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                np.save(path, vectors, allow_pickle=False)
-        self.memory[digest] = vectors
-        return vectors
+                tmp = path.with_name(path.name + ".tmp.npz")
+                np.savez(tmp, texts=np.array(list(known), dtype=str), vectors=np.vstack(list(known.values())))
+                tmp.replace(path)
+        from echotune.tools.recommender.embed import DIMS
+
+        vectors = np.vstack([known[t] for t in texts]) if texts else np.zeros((0, DIMS), np.float32)
+        self.memory[digest] = vectors.astype(np.float32)
+        return self.memory[digest]
 
 
 class EchoTune(Model):
-    """EchoTune's hybrid: EASE-fitted co-occurrence + MiniLM content neighbours + popularity, blended by
-    (content, collaborative, popularity) weights exactly as the product's ranking does."""
+    """EchoTune's hybrid. Its collaborative part is an item-item model fitted in EASE's closed form on the
+    co-occurrence of items in listeners' histories *plus their content*: the Gram matrix gains the items' tag
+    profiles (alpha T'T) and their centred MiniLM description embeddings (beta E'E), as if tags and embedding
+    dimensions were extra listeners (the "side information as pseudo-users" of collective EASE). Its scores
+    are then blended with MiniLM content neighbours and a popularity prior by (content, collaborative,
+    popularity) weights through the product's own `blend`."""
 
     name = "EchoTune hybrid"
 
     def __init__(
         self,
-        lam: float = 200.0,
-        content: float = 0.2,
+        lam: float = 150.0,
+        alpha: float = 0.3,
+        beta: float = 10.0,
+        content: float = 0.0,
         collaborative: float = 1.0,
         popularity: float = 0.0,
-        neighbours: int = 50,
+        neighbours: int = 10,
         embeddings: ItemEmbeddings | None = None,
         min_users: int = 2,
     ):
-        self.lam, self.min_users, self.neighbours = lam, min_users, neighbours
+        self.lam, self.alpha, self.beta, self.min_users, self.neighbours = lam, alpha, beta, min_users, neighbours
         self.weights = (content, collaborative, popularity)
         self.embeddings = embeddings or ItemEmbeddings()
 
@@ -279,16 +314,63 @@ class EchoTune(Model):
     def fit(self, data: Dataset) -> None:
         import numpy as np
 
-        self.keep, self.B = _ease_cached(data, self.lam, self.min_users)
         counts = item_counts(data.X)
         self.pop = (np.log1p(counts) / max(float(np.log1p(counts).max()), 1e-9)).astype(np.float32)
-        self.E = self.embeddings.encode(self._texts(data, data.items))
         self.has_text = np.array([bool(data.side.text(i)) for i in data.items])
+        self.E = self.embeddings.encode(self._texts(data, data.items))
         self.E[~self.has_text] = 0.0
+        key = (id(data.X), self.lam, self.alpha, self.beta, self.min_users)
+        cached = _EASE_CACHE.get(key)  # type: ignore[arg-type]
+        if cached is None or cached[0] is not data.X:
+            if len(_EASE_CACHE) > 8:
+                _EASE_CACHE.clear()
+            cached = _EASE_CACHE[key] = (data.X, *self._side_ease(data))  # type: ignore[index]
+        self.keep, self.B = cached[1], cached[2]
+
+    def _side_ease(self, data: Dataset) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+        from scipy import sparse
+
+        Xb = binary(data.X)
+        keep = np.flatnonzero(item_counts(Xb) >= self.min_users)
+        Xk = Xb[:, keep]
+        G = (Xk.T @ Xk).toarray().astype(np.float64)
+        if self.alpha > 0 and data.side.tags:
+            tag_col: dict[str, int] = {}
+            rows, cols, vals = [], [], []
+            for c, j in enumerate(keep):
+                for tag, n in data.side.tags.get(data.items[j], {}).items():
+                    rows.append(tag_col.setdefault(tag, len(tag_col)))
+                    cols.append(c)
+                    vals.append(np.log1p(n))
+            T = sparse.csr_matrix((vals, (rows, cols)), shape=(max(len(tag_col), 1), len(keep)))
+            G += self.alpha * (T.T @ T).toarray()
+        if self.beta > 0 and self.has_text[keep].any():
+            Ek = self.E[keep].astype(np.float64)
+            has = self.has_text[keep]
+            Ek = Ek - Ek[has].mean(axis=0)
+            Ek[~has] = 0.0
+            norms = np.linalg.norm(Ek, axis=1, keepdims=True)
+            Ek /= np.where(norms > 0, norms, 1.0)
+            G += self.beta * (Ek @ Ek.T)
+        G[np.diag_indices_from(G)] += self.lam
+        P = np.linalg.inv(G)
+        B = -P / np.diag(P)
+        B[np.diag_indices_from(B)] = 0.0
+        return keep, B.astype(np.float32)
 
     def content_scores(self, data: Dataset, cases: Sequence[Case]) -> np.ndarray:
         """Per case: each item's summed similarity to its nearest profile items (profile items outside
-        --train included through their descriptions)."""
+        --train included through their descriptions). Cached while tuning: only the blend weights change."""
+        key = (id(data.X), self.neighbours, tuple(c.user for c in cases))
+        cached = _CONTENT_CACHE.get(key)
+        if cached is None or cached[0] is not data.X or cached[1] is not self.E:
+            if len(_CONTENT_CACHE) > 16:
+                _CONTENT_CACHE.clear()
+            cached = _CONTENT_CACHE[key] = (data.X, self.E, self._content_scores(data, cases))
+        return cached[2]
+
+    def _content_scores(self, data: Dataset, cases: Sequence[Case]) -> np.ndarray:
         import numpy as np
 
         out = np.zeros((len(cases), len(data.items)), dtype=np.float32)
@@ -322,7 +404,7 @@ class EchoTune(Model):
         from echotune.tools.recommender.rank import blend
 
         collab = np.zeros((profiles.shape[0], len(data.items)), dtype=np.float32)
-        collab[:, self.keep] = binary(profiles)[:, self.keep] @ self.B
+        collab[:, self.keep] = log_weights(profiles)[:, self.keep] @ self.B
         content = self.content_scores(data, cases) if self.weights[0] > 0 else np.zeros_like(collab)
         out = np.empty_like(collab)
         for r in range(collab.shape[0]):

@@ -43,8 +43,10 @@ GRIDS: dict[str, list[dict[str, Any]]] = {
     "bpr": _grid(factors=[64, 128], learning_rate=[0.01, 0.05]),
     "ease": _grid(lam=[50.0, 100.0, 200.0, 400.0, 800.0, 1600.0]),
 }
-ECHOTUNE_WEIGHTS = _grid(content=[0.0, 0.1, 0.2, 0.35, 0.5], popularity=[0.0, 0.05], neighbours=[10, 0])
-"""EchoTune's blend is tuned after its collaborative part: lam is taken from EASE's tuning (same closed form)."""
+ECHOTUNE_COLLAB = _grid(lam=[100.0, 150.0, 250.0], alpha=[0.0, 0.2, 0.4], beta=[0.0, 10.0, 30.0])
+ECHOTUNE_BLEND = _grid(content=[0.0, 0.1, 0.25], popularity=[0.0, 0.05])
+"""EchoTune is tuned in two stages: its collaborative part (ridge lam, tag weight alpha, embedding weight beta)
+with the blend off, then the blend weights of content neighbours and popularity."""
 
 
 class ModelRow(BaseModel):
@@ -110,7 +112,9 @@ def run(
     if not rest or not val_cases:
         raise InvalidInputError("--train needs enough users (5 or more, with 5+ items) to carve a validation split")
     val = Dataset.of(rest, side)
-    embeddings = bl.ItemEmbeddings(cache_dir=cache_dir)
+    embeddings = bl.ItemEmbeddings(
+        cache_dir=cache_dir, progress=lambda done, total: report("Encoding item descriptions", done, total)
+    )
 
     def build(name: str, params: dict[str, Any]) -> Model:
         if name == "popularity":
@@ -126,23 +130,25 @@ def run(
         return bl.EchoTune(embeddings=embeddings, **params)
 
     rows: list[ModelRow] = []
-    chosen: dict[str, dict[str, Any]] = {}
     order = [m for m in MODELS if m in models]
-    if "echotune" in order and "ease" not in order:
-        order.insert(order.index("echotune"), "ease")  # the hybrid's collaborative part is tuned as EASE
     for name in order:
-        grid = [{"lam": chosen["ease"]["lam"], **w} for w in ECHOTUNE_WEIGHTS] if name == "echotune" else GRIDS[name]
         params, val_ndcg = tune(
             lambda p, name=name: build(name, p),
-            grid,
+            ECHOTUNE_COLLAB if name == "echotune" else GRIDS[name],
             val,
             val_cases,
             k,
             progress=lambda d, n, name=name: report(f"Tuning {name}", d, n),
         )
-        chosen[name] = params
-        if name not in models:
-            continue
+        if name == "echotune":
+            params, val_ndcg = tune(
+                lambda p: build("echotune", p),
+                [{**params, **w} for w in ECHOTUNE_BLEND],
+                val,
+                val_cases,
+                k,
+                progress=lambda d, n: report("Tuning echotune's blend", d, n),
+            )
         started = time.perf_counter()
         model = build(name, params)
         model.fit(full)
