@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from echotune.tools.recommender.engine import Recommender
     from echotune.tools.recommender.profile import Profile
     from echotune.tools.recommender.rank import Query, Ranked
+    from echotune.tools.settings import UserSettings
 
 Activity = Literal["running", "workout", "party", "dance", "relax", "focus", "sleep", "rainy day"]
 ACTIVITIES: dict[str, dict[str, float]] = {
@@ -125,20 +126,20 @@ def recommender_of(ctx: Context) -> Recommender:
     return recommender(ctx)
 
 
-def variant_of(ctx: Context) -> str:
+def variant_of(ctx: Context, settings: UserSettings | None = None) -> str:
     from echotune.tools.settings import read_settings
 
-    chosen = read_settings(ctx)[1].recommendation.variant
+    chosen = (settings or read_settings(ctx)[1]).recommendation.variant
     return assign(ctx.user) if chosen == "auto" else chosen
 
 
-def coplay_of(ctx: Context, rec: Recommender) -> CoPlay | None:
+def coplay_of(ctx: Context, rec: Recommender, settings: UserSettings) -> CoPlay | None:
     """Item-item co-play over the sessions of this user and, if they allow it, other listeners who allow it."""
     from echotune.tools.recommender.collab import CoPlay, sessions
     from echotune.tools.settings import read_settings
 
     users = [ctx.user]
-    if read_settings(ctx)[1].privacy.listeners_like_you:
+    if settings.privacy.listeners_like_you:
         users += [
             u for u in ctx.store.ab.listeners() if u != ctx.user and read_settings(ctx, u)[1].privacy.listeners_like_you
         ]
@@ -277,7 +278,7 @@ def recommend(ctx: Context, args: RecommendInput, *, variant: str | None = None)
         raise NotFoundError("The catalog is empty: there is nothing to recommend from", hint="run `echotune doctor`")
     settings = read_settings(ctx)[1]
     weights = settings.recommendation
-    variant = variant or variant_of(ctx)
+    variant = variant or variant_of(ctx, settings)
     strategy = STRATEGIES[variant]
     profile = profile_of(ctx, rec)
     query, based_on = build_query(ctx, rec, args, profile)
@@ -291,7 +292,7 @@ def recommend(ctx: Context, args: RecommendInput, *, variant: str | None = None)
         allow_explicit=settings.content.allow_explicit,
         exclude_heard=weights.exclude_heard if args.exclude_heard is None else args.exclude_heard,
     )
-    coplay = coplay_of(ctx, rec) if strategy.collaborative else None
+    coplay = coplay_of(ctx, rec, settings) if strategy.collaborative else None
     results = rank(rec, query, options, profile, coplay)
     explain(rec, query, results, options, coplay)
     request_id = uuid.uuid4().hex[:16]

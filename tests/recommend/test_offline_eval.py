@@ -169,8 +169,16 @@ def test_split_users(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not HETREC.exists(), reason=f"HetRec Last.fm data not found at {HETREC}")
-def test_hetrec_run_on_real_users(capsys, tmp_path: Path) -> None:
-    """A small real run: 240 HetRec users split by user, every baseline tuned on validation users and scored."""
+def test_hetrec_run_on_real_users(capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small real run: 240 HetRec users split by user, every baseline tuned on validation users and scored
+    (over two-point grids, to keep the suite quick; the README's table uses the full grids)."""
+    from echotune.tools.recommender import eval_run
+
+    small = {"itemknn": [{"K": 100, "weighting": "log"}, {"K": 400, "weighting": "log"}],
+             "als": [{"factors": 32, "regularization": 0.01, "alpha": 1.0}, {"factors": 64, "regularization": 0.1, "alpha": 1.0}],
+             "bpr": [{"factors": 32, "learning_rate": 0.01}, {"factors": 32, "learning_rate": 0.05}],
+             "ease": [{"lam": 50.0}, {"lam": 200.0}]}  # fmt: skip
+    monkeypatch.setattr(eval_run, "GRIDS", {**eval_run.GRIDS, **small})
     lines = (HETREC / "user_artists.dat").read_text(encoding="utf-8").splitlines()
     users = sorted({ln.split("\t")[0] for ln in lines[1:]}, key=int)[:240]
     keep = set(users)

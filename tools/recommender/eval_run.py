@@ -38,9 +38,9 @@ def _grid(**axes: Sequence[Any]) -> list[dict[str, Any]]:
 
 GRIDS: dict[str, list[dict[str, Any]]] = {
     "popularity": [{}],
-    "itemknn": _grid(K=[50, 100, 200, 400], weighting=["log", "binary"]),
-    "als": _grid(factors=[64, 128], regularization=[0.01, 0.1], alpha=[1.0, 5.0]),
-    "bpr": _grid(factors=[64, 128], learning_rate=[0.01, 0.05]),
+    "itemknn": _grid(K=[50, 100, 200, 400, 800], weighting=["log", "binary"]),
+    "als": _grid(factors=[64, 128, 256], regularization=[0.01, 0.1], alpha=[0.5, 1.0, 5.0]),
+    "bpr": _grid(factors=[64, 128], learning_rate=[0.005, 0.01, 0.05]),
     "ease": _grid(lam=[50.0, 100.0, 200.0, 400.0, 800.0, 1600.0]),
 }
 ECHOTUNE_COLLAB = _grid(lam=[100.0, 150.0, 250.0], alpha=[0.0, 0.2, 0.4], beta=[0.0, 10.0, 30.0])
