@@ -139,6 +139,23 @@ def test_learnt_tracks_are_encoded_on_arrival_and_added_without_rebuild(rctx: Co
         other.close()
 
 
+def test_growing_past_the_threshold_switches_to_the_approximate_index(
+    rctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import echotune.tools.recommender.engine as engine
+
+    rec = recommender(rctx)
+    assert rec.index.kind == "flat"
+    monkeypatch.setattr(engine, "APPROX_FROM", rec.size + 1)
+    rctx.store.catalog.upsert([_learnt(3, "Another Anthem", "Seattle Testers", ["grunge"], 0.8)])
+    rec = recommender(rctx)
+    assert rec.index.kind == "ivf" and rec.index.size == rec.size
+    row = rec.row_of["local:test-3"]
+    assert rec.index.search(rec.vectors[row], 1)[1][0][0] == row
+    reopened = Recommender.load(folder_of(rctx), rec.encoder, rec.catalog_sha256)
+    assert reopened is not None and reopened.index.kind == "ivf" and reopened.size == rec.size
+
+
 def test_approximate_index_agrees_with_exact_and_persists(rctx: Context, tmp_path: Path) -> None:
     rec = recommender(rctx)
     vectors = rec.vectors[:8000]

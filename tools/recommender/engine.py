@@ -250,7 +250,7 @@ class Recommender:
             self.items = self.items.extend(Items.from_tracks(tracks))
             self.vectors = np.vstack([self.vectors, vectors])
             if self.index.kind == "flat" and self.size >= APPROX_FROM:
-                self.index = VectorIndex.build(self.vectors)
+                self.index = VectorIndex.build(self.vectors, approx_from=APPROX_FROM)
             else:
                 self.index.add(vectors)
             if self._row_of is not None:
