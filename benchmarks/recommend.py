@@ -15,27 +15,26 @@ from pathlib import Path
 
 from benchmarks.harness import Row, percentiles
 
-TEXTS = [
-    "rainy sunday jazz",
-    "upbeat 80s for running",
-    "sad piano ballads",
-    "summer party hip hop",
-    "calm acoustic guitar",
-    "90s grunge",
-    "motown soul classics",
-    "country road trip",
-    "dance pop for the gym",
-    "melancholic indie rock",
-]
+MOODS = ["rainy sunday", "upbeat", "sad", "summer party", "calm", "angry", "romantic", "melancholic", "happy", "dreamy"]
+STYLES = ["jazz", "80s pop", "piano ballads", "hip hop", "acoustic guitar", "90s grunge", "motown soul",
+          "country", "dance pop", "indie rock"]  # fmt: skip
+TEXTS = [f"{m} {s}" for m in MOODS for s in STYLES][::2]
+"""50 distinct requests: no request repeats, so the query cache never answers."""
 
 COLD = """
 import json, sys, time
 t0 = time.perf_counter()
 from echotune.tools.context import Context
 from echotune.tools.registry import call_tool
+from echotune.tools.recommender.engine import recommender
 ctx = Context.from_config()
+t1 = time.perf_counter()
+recommender(ctx)
+t2 = time.perf_counter()
 out = call_tool(ctx, "recommend_tracks", {"seed_tracks": [sys.argv[1]], "k": 10})
-print(json.dumps({"s": time.perf_counter() - t0, "n": len(out.tracks), "model": "sentence_transformers" in sys.modules}))
+t3 = time.perf_counter()
+print(json.dumps({"s": t3 - t0, "imports": t1 - t0, "open": t2 - t1, "request": t3 - t2, "n": len(out.tracks),
+                  "model": "sentence_transformers" in sys.modules}))
 """
 
 
@@ -114,7 +113,7 @@ def run() -> list[Row]:
             Row("recommend", "first free-text request (imports and loads MiniLM)", f"{time.perf_counter() - t0:.2f} s")
         )
         samples = []
-        for text in TEXTS * 5:
+        for text in TEXTS:
             t0 = time.perf_counter()
             call_tool(ctx, "recommend_tracks", {"text": text, "k": 10})
             samples.append((time.perf_counter() - t0) * 1000)
@@ -135,14 +134,17 @@ def run() -> list[Row]:
         for s in seeds[:5]:
             done = subprocess.run([sys.executable, "-c", COLD, s], capture_output=True, text=True, env=env, check=True)
             cold.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        worst = max(c["s"] for c in cold)
+        worst = max(cold, key=lambda c: c["s"])
         rows.append(
             Row(
                 "recommend",
-                "cold: new process, imports + index from disk + first seed request (worst of 5)",
-                f"{worst * 1000:.0f} ms (model loaded: {any(c['model'] for c in cold)})",
+                "cold: new process, imports + index from disk + first seed request (worst of 5; the listener "
+                "has 300 plays, so the first request also builds their profile and co-play model)",
+                f"{worst['s'] * 1000:.0f} ms = imports {worst['imports'] * 1000:.0f} + open "
+                f"{worst['open'] * 1000:.0f} + request {worst['request'] * 1000:.0f} (model loaded: "
+                f"{any(c['model'] for c in cold)})",
                 "<= 1 s",
-                worst <= 1.0,
+                worst["s"] <= 1.0,
             )
         )
     return rows

@@ -28,9 +28,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("echotune.recommend")
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+QUERY_CACHE = 256
+"""Free-text queries whose vectors are kept (an agent often repeats a request within a conversation)."""
 FOLDER = "recommend"
-STATE, ITEMS, VECTORS, INDEX, LEARNT = "state.json", "items.npz", "vectors.f16.npy", "index.faiss", "learnt.npz"
+STATE, ITEMS, VECTORS, INDEX, LEARNT = "state.json", "items.npz", "vectors.f32.npy", "index.faiss", "learnt.npz"
 
 
 def folder_of(ctx: Context) -> Path:
@@ -53,6 +55,7 @@ class Recommender:
         self._lock = threading.RLock()
         self._row_of: dict[str, int] | None = None
         self._by_artist: dict[str, list[int]] | None = None
+        self._queries: dict[str, np.ndarray] = {}
 
     @property
     def size(self) -> int:
@@ -69,7 +72,7 @@ class Recommender:
         """Rows of tracks crediting the artist with this key, Spotify id or normalised name."""
         if self._by_artist is None:
             by: dict[str, list[int]] = {}
-            for i, joined in enumerate(self.items.artists.tolist()):
+            for i, joined in enumerate(self.items.artists):
                 for part in set(str(joined).split("|")):
                     by.setdefault(part, []).append(i)
             self._by_artist = by
@@ -152,7 +155,8 @@ class Recommender:
             return None
         try:
             items = Items.load(folder / ITEMS)
-            vectors = np.load(folder / VECTORS, allow_pickle=False).astype(np.float32)
+            # memory-mapped: a cold start touches only the rows a request needs (MMR, taste, reasons)
+            vectors = np.load(folder / VECTORS, mmap_mode="r", allow_pickle=False)
             index = VectorIndex.load(folder / INDEX)
         except (OSError, ValueError, RuntimeError) as exc:
             log.warning("rebuilding the recommender index: %s", exc)
@@ -206,7 +210,7 @@ class Recommender:
             self.folder.mkdir(parents=True, exist_ok=True)
             self.items.save(self.folder / ITEMS)
             tmp = self.folder / (VECTORS + ".tmp.npy")
-            np.save(tmp, self.vectors.astype(np.float16), allow_pickle=False)
+            np.save(tmp, np.asarray(self.vectors, dtype=np.float32), allow_pickle=False)
             tmp.replace(self.folder / VECTORS)
             self.index.save(self.folder / INDEX)
             state = {
@@ -278,9 +282,14 @@ class Recommender:
 
         from echotune.tools.recommender import text as tt
 
-        e = self.encoder.encode([text])[0]
-        q = np.concatenate([tt.TEXT_WEIGHT * e, np.zeros(WIDTH - len(e), dtype=np.float32)])
-        return (q / np.linalg.norm(q)).astype(np.float32)
+        key = " ".join(text.casefold().split())
+        if key not in self._queries:
+            e = self.encoder.encode([text])[0]
+            q = np.concatenate([tt.TEXT_WEIGHT * e, np.zeros(WIDTH - len(e), dtype=np.float32)])
+            if len(self._queries) >= QUERY_CACHE:
+                self._queries.pop(next(iter(self._queries)))
+            self._queries[key] = (q / np.linalg.norm(q)).astype(np.float32)
+        return self._queries[key]
 
 
 def _read_learnt(folder: Path | None) -> dict[str, np.ndarray]:
