@@ -157,7 +157,7 @@ def coplay_of(ctx: Context, rec: Recommender, settings: UserSettings) -> CoPlay 
             all_sessions += sessions(ctx.store.plays.list(u, limit=MAX_PLAYS * 4), rec.row_of)
         cache[key] = CoPlay.fit(all_sessions, rec.size)
     model = cache[key]
-    return model if model.sim.nnz else None
+    return model if model.neighbours else None
 
 
 def _resolve_artist(rec: Recommender, ref: str) -> list[int]:

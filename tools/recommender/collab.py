@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import numpy as np
-    from scipy import sparse
 
     from echotune.tools.models import Play
 
 SESSION_GAP = timedelta(minutes=30)
-MAX_SESSION = 100
+MAX_SESSION = 50
 
 
 def sessions(plays: Sequence[Play], rows: Mapping[str, int]) -> list[list[int]]:
@@ -45,53 +44,63 @@ def sessions(plays: Sequence[Play], rows: Mapping[str, int]) -> list[list[int]]:
 
 @dataclass
 class CoPlay:
-    """Item-item cosine over sessions (sparse, n_items x n_items, zero diagonal)."""
+    """Item-item cosine over sessions, kept as each item's neighbour rows and weights. Plain numpy:
+    importing scipy.sparse costs half a second, more than a cold start's whole budget for the first request."""
 
-    sim: sparse.csr_matrix
+    neighbours: dict[int, tuple[np.ndarray, np.ndarray]]
+    n_items: int
     sessions: int
+
+    @property
+    def nnz(self) -> int:
+        return sum(len(rows) for rows, _ in self.neighbours.values())
 
     @classmethod
     def fit(cls, all_sessions: Iterable[list[int]], n_items: int) -> CoPlay:
         import numpy as np
-        from scipy import sparse
 
-        indptr, indices = [0], []
+        firsts, seconds, members = [], [], []
         count = 0
         for s in all_sessions:
             if len(s) < 2:
                 continue
-            indices.extend(s)
-            indptr.append(len(indices))
+            items = np.asarray(s, dtype=np.int64)
+            members.append(items)
+            a, b = np.meshgrid(items, items, indexing="ij")
+            off = a != b
+            firsts.append(a[off])
+            seconds.append(b[off])
             count += 1
-        x = sparse.csr_matrix(
-            (np.ones(len(indices), dtype=np.float32), np.array(indices, dtype=np.int64), np.array(indptr)),
-            shape=(count, n_items),
-        )
-        co = (x.T @ x).tocsr()
-        co.setdiag(0)
-        co.eliminate_zeros()
-        norms = np.sqrt(np.asarray(x.sum(axis=0)).ravel())
-        norms[norms == 0] = 1.0
-        inv = sparse.diags(1.0 / norms)
-        return cls(sim=(inv @ co @ inv).tocsr().astype(np.float32), sessions=count)
+        if not count:
+            return cls(neighbours={}, n_items=n_items, sessions=0)
+        per_item = np.bincount(np.concatenate(members), minlength=n_items).astype(np.float64)
+        keys, together = np.unique(np.concatenate(firsts) * n_items + np.concatenate(seconds), return_counts=True)
+        a, b = keys // n_items, keys % n_items
+        sim = (together / np.sqrt(per_item[a] * per_item[b])).astype(np.float32)
+        bounds = np.flatnonzero(np.diff(a)) + 1  # keys are sorted, so each item's neighbours are contiguous
+        neighbours = {
+            int(rows_a[0]): (rows_b, sims)
+            for rows_a, rows_b, sims in zip(
+                np.split(a, bounds), np.split(b, bounds), np.split(sim, bounds), strict=True
+            )
+        }
+        return cls(neighbours=neighbours, n_items=n_items, sessions=count)
 
     def scores(self, weights: Mapping[int, float]) -> np.ndarray:
         """Sum of neighbour similarities to the weighted rows, as a dense vector over all items."""
         import numpy as np
 
-        n = self.sim.shape[0]
-        if not weights or self.sim.nnz == 0:
-            return np.zeros(n, dtype=np.float32)
-        rows = np.fromiter(weights.keys(), dtype=np.int64)
-        w = np.fromiter(weights.values(), dtype=np.float32)
-        keep = rows < n
-        return np.asarray(self.sim[rows[keep]].T @ w[keep]).ravel().astype(np.float32)
+        out = np.zeros(self.n_items, dtype=np.float32)
+        for row, w in weights.items():
+            found = self.neighbours.get(row)
+            if found is not None:
+                out[found[0]] += w * found[1]  # a row's neighbours are distinct: no repeated index
+        return out
 
     def strongest(self, row: int, among: Iterable[int]) -> tuple[int, float] | None:
         """The row among `among` most often played together with `row`, with its similarity."""
-        if row >= self.sim.shape[0]:
+        found = self.neighbours.get(row)
+        if found is None:
             return None
-        vec = self.sim.getrow(row)
-        sims = dict(zip(vec.indices.tolist(), vec.data.tolist(), strict=True))
-        best = max(((r, sims[r]) for r in among if r in sims), key=lambda x: x[1], default=None)
-        return best
+        sims = dict(zip(found[0].tolist(), found[1].tolist(), strict=True))
+        return max(((r, sims[r]) for r in among if r in sims), key=lambda x: x[1], default=None)

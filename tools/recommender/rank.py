@@ -259,6 +259,9 @@ def explain(rec: Recommender, query: Query, results: list[Ranked], options: Opti
     from echotune.tools.recommender.embed import DIMS
 
     anchors = np.array(query.anchors[:200], dtype=np.int64)
+    if anchors.size:
+        a = np.asarray(rec.vectors[anchors], dtype=np.float32)
+        a_text, a_audio = _rows_unit(a[:, :DIMS]), _rows_unit(a[:, DIMS:])
     for r in results:
         collab_part = options.collaborative * r.collaborative
         content_part = options.content * r.content
@@ -268,9 +271,9 @@ def explain(rec: Recommender, query: Query, results: list[Ranked], options: Opti
             r.reason = "played with {track}" if best else "popular with listeners like you"
             continue
         if query.kind in ("seed", "played", "liked", "taste") and anchors.size:
-            v = rec.vectors[r.row]
-            text_sim = _cos(rec.vectors[anchors][:, :DIMS], v[:DIMS])
-            audio_sim = _cos(rec.vectors[anchors][:, DIMS:], v[DIMS:])
+            v = np.asarray(rec.vectors[r.row], dtype=np.float32)
+            text_sim = a_text @ _unit(v[:DIMS])
+            audio_sim = a_audio @ _unit(v[DIMS:])
             best = int(np.argmax(text_sim + 0.5 * audio_sim))
             r.reason_row = int(anchors[best])
             if audio_sim[best] >= 0.85 and text_sim[best] < 0.55:
@@ -294,11 +297,18 @@ def explain(rec: Recommender, query: Query, results: list[Ranked], options: Opti
             r.reason = "popular in the catalog"
 
 
-def _cos(m: np.ndarray, v: np.ndarray) -> np.ndarray:
+def _rows_unit(m: np.ndarray) -> np.ndarray:
     import numpy as np
 
-    denom = np.linalg.norm(m, axis=1) * max(float(np.linalg.norm(v)), 1e-9)
-    return (m @ v) / np.where(denom > 0, denom, 1.0)
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return m / np.where(norms > 0, norms, 1.0)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    n = float(np.linalg.norm(v))
+    return v / n if n > 0 else v
 
 
 def _feature(rec: Recommender, row: int, name: str) -> float:
