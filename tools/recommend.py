@@ -170,8 +170,14 @@ def _resolve_artist(rec: Recommender, ref: str) -> list[int]:
         return rows
     from rapidfuzz import fuzz, process
 
-    rec.artist_rows("")  # builds the artist map
-    names = [k for k in rec._by_artist or {} if k and not k.startswith("name:") and len(k) != 22]
+    from echotune.tools.models import SPOTIFY_ID
+
+    # normalised names only: not "name:" keys, not Spotify ids (mixed case; normalised names are lowercase)
+    names = [
+        k
+        for k in rec.artist_keys()
+        if k and not k.startswith("name:") and not (SPOTIFY_ID.match(k) and not k.islower())
+    ]
     best = process.extractOne(normalize(ref), names, scorer=fuzz.ratio, score_cutoff=85)
     if best:
         return rec.artist_rows(best[0])

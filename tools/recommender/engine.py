@@ -68,6 +68,11 @@ class Recommender:
             self._row_of = {str(t): i for i, t in enumerate(self.items.ids.tolist())}
         return self._row_of
 
+    def artist_keys(self) -> list[str]:
+        """Every artist key and normalised name the catalog credits (for fuzzy artist lookups)."""
+        self.artist_rows("")
+        return list(self._by_artist or {})
+
     def artist_rows(self, key: str) -> list[int]:
         """Rows of tracks crediting the artist with this key, Spotify id or normalised name."""
         if self._by_artist is None:
