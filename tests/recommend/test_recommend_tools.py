@@ -181,10 +181,37 @@ def test_cli_recommend_and_errors(capsys, rctx: Context) -> None:
     assert code == 2 and "k:" in err
 
 
+def test_taste_is_cached_on_disk_and_reused(rctx: Context, clock) -> None:
+    add_plays(rctx, [TEEN_SPIRIT, COME_AS_YOU_ARE], start=clock.now - timedelta(days=1))
+    first = rec_ids(rctx, k=10)
+    rec = recommender(rctx)
+    saved = list((rec.folder / "taste").glob("*.json"))
+    assert len(saved) == 1 and "Nirvana" not in saved[0].read_text()  # rows and weights, no names
+    other = Context.from_config(rctx.config, clock=rctx.clock)  # a new process reads it back
+    try:
+        assert rec_ids(other, k=10) == first
+    finally:
+        other.close()
+    # proof that the file is what a new process uses: point it at Halo and the taste follows
+    data = json.loads(saved[0].read_text())
+    halo = rec.row_of[HALO]
+    saved[0].write_text(json.dumps({**data, "played": {str(halo): 5.0}, "recent": [halo], "heard": [halo]}))
+    other = Context.from_config(rctx.config, clock=rctx.clock)
+    try:
+        out = call_tool(other, "recommend_tracks", {"k": 10})
+        assert any("because you played Halo" in t.reason for t in out.tracks)
+    finally:
+        other.close()
+    add_plays(rctx, [HALO], start=clock.now - timedelta(hours=5))  # new plays: rebuilt, not reused
+    assert rec_ids(rctx, k=10) != first
+
+
 def test_forget_drops_profile_and_exposures(rctx: Context, clock) -> None:
     add_plays(rctx, [TEEN_SPIRIT], start=clock.now - timedelta(days=1))
     rec_ids(rctx, k=5)
-    assert rctx.store.ab.exposed_users("recommend-v1")
+    taste = recommender(rctx).folder / "taste"
+    assert rctx.store.ab.exposed_users("recommend-v1") and list(taste.glob("*.json"))
     assert "recommend.forget_recommendations" in forget(rctx, rctx.user)
     assert rctx.store.ab.exposed_users("recommend-v1") == []
     assert rctx.user not in rctx.lazy("recommend.profiles", dict)
+    assert list(taste.glob("*.json")) == []

@@ -8,9 +8,11 @@ the next ranking already reflects a like or a dislike, in this process or anothe
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from echotune.tools.recommender.collab import SESSION_GAP
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
     from echotune.tools.recommender.engine import Recommender
 
 MAX_PLAYS = 5000
+SESSION_PLAYS = 200
+TASTE_DIR = "taste"
 HALF_LIFE_DAYS = 90.0
 FEEDBACK_WEIGHT = {"like": 4.0, "dislike": -3.0, "skip": -1.0}
 SKIPPED_PLAY = -0.3
@@ -100,28 +104,71 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return (v / n).astype(np.float32) if n > 0 else v.astype(np.float32)
 
 
-def build_profile(ctx: Context, rec: Recommender, user: str) -> Profile:
+def _taste_path(folder: Path | None, user: str) -> Path | None:
+    if folder is None:
+        return None
+    return folder / TASTE_DIR / f"{hashlib.sha256(user.encode()).hexdigest()[:24]}.json"
+
+
+def _from_plays(
+    ctx: Context, rec: Recommender, user: str, plays_count: int
+) -> tuple[dict[int, float], list[int], set[int]]:
+    """(decayed play weight per row, recent rows, heard rows). Parsing thousands of plays takes a while, so the
+    result is kept on disk per user (derived data: `forget` deletes it) and reused the same day while the plays
+    and the index are unchanged."""
+    import orjson
+
+    key = {"plays": plays_count, "day": ctx.clock().date().isoformat(), "catalog": rec.catalog_sha256, "rows": rec.size}
+    path = _taste_path(rec.folder, user)
+    if path is not None and path.exists():
+        try:
+            data = orjson.loads(path.read_bytes())
+            if data["key"] == key:
+                return {int(r): w for r, w in data["played"].items()}, data["recent"], set(data["heard"])
+        except (OSError, ValueError, KeyError):
+            pass
     now = ctx.clock()
-    plays = ctx.store.plays.list(user, limit=MAX_PLAYS)
-    profile = Profile(user=user, plays_count=ctx.store.plays.count(user))
-    # the current session: the newest plays, while no gap between two is longer than SESSION_GAP
-    session_open = bool(plays) and now - plays[0].played_at <= SESSION_GAP
-    previous = plays[0].played_at if plays else None
-    for p in plays:  # newest first
+    played: dict[int, float] = {}
+    recent: list[int] = []
+    heard: set[int] = set()
+    for p in ctx.store.plays.list(user, limit=MAX_PLAYS):  # newest first
         row = rec.row_of.get(p.track_id or "")
         if row is None:
             continue
         age_days = max((now - p.played_at).total_seconds() / 86400, 0.0)
-        decay = math.pow(0.5, age_days / HALF_LIFE_DAYS)
-        weight = SKIPPED_PLAY if p.skipped else 1.0
-        profile.played[row] = profile.played.get(row, 0.0) + weight * decay
+        weight = (SKIPPED_PLAY if p.skipped else 1.0) * math.pow(0.5, age_days / HALF_LIFE_DAYS)
+        played[row] = played.get(row, 0.0) + weight
         if not p.skipped:
-            profile.heard.add(row)
-            if row not in profile.recent and len(profile.recent) < 50:
-                profile.recent.append(row)
+            heard.add(row)
+            if row not in recent and len(recent) < 50:
+                recent.append(row)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(
+            orjson.dumps(
+                {"key": key, "played": {str(r): w for r, w in played.items()}, "recent": recent, "heard": sorted(heard)}
+            )
+        )
+        tmp.replace(path)
+    return played, recent, heard
+
+
+def build_profile(ctx: Context, rec: Recommender, user: str) -> Profile:
+    now = ctx.clock()
+    profile = Profile(user=user, plays_count=ctx.store.plays.count(user))
+    profile.played, profile.recent, profile.heard = _from_plays(ctx, rec, user, profile.plays_count)
+    # the current session: the newest plays, while no gap between two is longer than SESSION_GAP
+    latest = ctx.store.plays.list(user, limit=SESSION_PLAYS)
+    session_open = bool(latest) and now - latest[0].played_at <= SESSION_GAP
+    previous = latest[0].played_at if latest else None
+    for p in latest:
         session_open = session_open and previous is not None and previous - p.played_at <= SESSION_GAP
         previous = p.played_at
-        if session_open and not p.skipped and row not in profile.session:
+        if not session_open:
+            break
+        row = rec.row_of.get(p.track_id or "")
+        if row is not None and not p.skipped and row not in profile.session:
             profile.session.append(row)
     for fb in ctx.store.feedback.for_user(user):
         profile.apply(fb, rec)
@@ -149,4 +196,10 @@ def profile_of(ctx: Context, rec: Recommender, user: str | None = None) -> Profi
 
 
 def forget_profile(ctx: Context, user: str) -> None:
+    """Drop the user's cached profile, in memory and on disk."""
+    from echotune.tools.recommender.engine import folder_of
+
     ctx.lazy("recommend.profiles", dict).pop(user, None)
+    path = _taste_path(folder_of(ctx), user)
+    if path is not None:
+        path.unlink(missing_ok=True)
