@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: demo test bench catalog lint
+.PHONY: demo test bench catalog vectors lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ bench: $(VENV)/.dev
 ## Rebuild the bundled catalog from ../shared/data/musicoset (byte-identical when the source is unchanged).
 catalog: $(VENV)/.base
 	$(BIN)/python -m echotune.tools.catalog_build ../shared/data/musicoset
+
+## Re-encode the bundled catalog's recommendation vectors (tools/data/vectors.*; about a minute on 2 free cores).
+vectors: $(VENV)/.base
+	$(BIN)/python -m echotune.tools.recommender.vectors
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -34,6 +34,7 @@ TOOL_MODULES: tuple[str, ...] = (
     "history",
     "insights",
     "analytics",
+    "recommend",
 )
 """Capability modules under echotune.tools whose `@tool` functions make up the registry, in listing order."""
 

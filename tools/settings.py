@@ -32,6 +32,9 @@ class RecommendationWeights(_Section):
     diversity: float = Field(0.3, ge=0, le=1, description="0 = most similar first, 1 = most varied list.")
     exclude_heard: bool = Field(False, description="Leave out tracks you have already played.")
     max_per_artist: int = Field(2, ge=1, le=10, description="At most this many tracks per artist in one list.")
+    variant: Literal["auto", "content", "hybrid", "hybrid_mmr"] = Field(
+        "auto", description="Recommender A/B variant: auto = assigned by a stable hash of the user."
+    )
 
 
 class Privacy(_Section):

@@ -33,7 +33,8 @@ GROUP_HELP = {  # every registry tool group, with its help (a test checks this a
     "spotify": "Link a Spotify account (login, logout), search Spotify, sync your Spotify listening.",
     "history": "Import your Spotify listening history; top lists, clock, sessions, search; export or delete it.",
     "insights": "Personal insights from your history: terminal charts and an offline HTML report.",
-    "analytics": "System analytics: tool calls, latency, errors and model provider costs.",
+    "analytics": "How EchoTune is doing: tool calls, latency, errors, provider costs, recommender A/B variants.",
+    "recommend": "Recommendations with reasons, and feedback that changes them at once.",
 }
 
 _groups: dict[str, typer.Typer] = {}

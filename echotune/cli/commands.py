@@ -41,3 +41,6 @@ def demo(ctx: typer.Context) -> None:
     from echotune.cli.demo import run_demo
 
     run_demo(state_of(ctx))
+
+
+from echotune.cli import eval_commands  # noqa: E402, F401  (registers `echotune eval`)

@@ -28,6 +28,7 @@ from echotune.tools.models import (
     StoredSettings,
     Track,
 )
+from echotune.tools.recommender.records import Exposure, OutcomeKind, VariantCounts
 
 
 class CatalogRepo(Protocol):
@@ -183,6 +184,31 @@ class AuditRepo(Protocol):
         """Newest first."""
 
 
+class ABRepo(Protocol):
+    """The recommender's A/B exposures and outcomes (issue 4)."""
+
+    def expose(self, exposures: Sequence[Exposure]) -> None:
+        """Record the tracks one recommendation list showed, in one transaction."""
+
+    def latest_exposure(self, user: str, track_id: str, *, since: datetime) -> Exposure | None:
+        """The newest exposure of `track_id` to `user` at or after `since`, or None."""
+
+    def record_outcome(self, exposure_id: int, kind: OutcomeKind, at: datetime) -> bool:
+        """Note what the user did with an exposed track; False when that outcome was already recorded."""
+
+    def exposed_users(self, experiment: str) -> list[tuple[str, datetime]]:
+        """Users with exposures in `experiment` and the time of their first one."""
+
+    def counts(self, experiment: str) -> list[VariantCounts]:
+        """Per variant: users, lists, exposures and outcomes."""
+
+    def delete_user(self, user: str) -> int:
+        """Forget a user's exposures and their outcomes; returns how many exposures."""
+
+    def listeners(self) -> list[str]:
+        """Every user with stored plays (the collaborative signal of "listeners like you")."""
+
+
 class MetaRepo(Protocol):
     """Small key/value facts about the store itself (e.g. which catalog build is loaded)."""
 
@@ -199,6 +225,7 @@ class Store(Protocol):
     events: EventsRepo
     feedback: FeedbackRepo
     plays: PlaysRepo
+    ab: ABRepo
     meta: MetaRepo
     player_state: PlayerStateRepo
     local_playlists: LocalPlaylistsRepo

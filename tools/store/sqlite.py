@@ -95,6 +95,9 @@ class SqliteStore:
 
         self.tokens = SqliteTokens(self)
         self.audit = SqliteAudit(self)
+        from echotune.tools.store.sqlite_recommend import SqliteAB
+
+        self.ab = SqliteAB(self)
 
     # -- connections and transactions -------------------------------------------------------------------
     def conn(self) -> sqlite3.Connection:
