@@ -31,7 +31,7 @@ ctx = Context.from_config()
 t1 = time.perf_counter()
 recommender(ctx)
 t2 = time.perf_counter()
-out = call_tool(ctx, "recommend_tracks", {"seed_tracks": [sys.argv[1]], "k": 10})
+out = call_tool(ctx, "recommend_tracks", {"seed_tracks": [sys.argv[1]], "limit": 10})
 t3 = time.perf_counter()
 print(json.dumps({"s": t3 - t0, "imports": t1 - t0, "open": t2 - t1, "request": t3 - t2, "n": len(out.tracks),
                   "model": "sentence_transformers" in sys.modules}))
@@ -75,11 +75,11 @@ def run() -> list[Row]:
         ctx.store.plays.add(plays)
 
         seeds = rng.sample(ids, 200)
-        call_tool(ctx, "recommend_tracks", {"seed_tracks": [seeds[0]], "k": 10})  # warm caches
+        call_tool(ctx, "recommend_tracks", {"seed_tracks": [seeds[0]], "limit": 10})  # warm caches
         samples = []
         for s in seeds:
             t0 = time.perf_counter()
-            call_tool(ctx, "recommend_tracks", {"seed_tracks": [s], "k": 10})
+            call_tool(ctx, "recommend_tracks", {"seed_tracks": [s], "limit": 10})
             samples.append((time.perf_counter() - t0) * 1000)
         p50, p95 = percentiles(samples)
         rows.append(
@@ -94,7 +94,7 @@ def run() -> list[Row]:
         samples = []
         for _ in range(50):
             t0 = time.perf_counter()
-            call_tool(ctx, "recommend_tracks", {"k": 10})
+            call_tool(ctx, "recommend_tracks", {"limit": 10})
             samples.append((time.perf_counter() - t0) * 1000)
         p50, p95 = percentiles(samples)
         rows.append(
@@ -108,14 +108,14 @@ def run() -> list[Row]:
         )
 
         t0 = time.perf_counter()
-        call_tool(ctx, "recommend_tracks", {"text": "warm up the model", "k": 10})
+        call_tool(ctx, "recommend_tracks", {"text": "warm up the model", "limit": 10})
         rows.append(
             Row("recommend", "first free-text request (imports and loads MiniLM)", f"{time.perf_counter() - t0:.2f} s")
         )
         samples = []
         for text in TEXTS:
             t0 = time.perf_counter()
-            call_tool(ctx, "recommend_tracks", {"text": text, "k": 10})
+            call_tool(ctx, "recommend_tracks", {"text": text, "limit": 10})
             samples.append((time.perf_counter() - t0) * 1000)
         p50, p95 = percentiles(samples)
         rows.append(

@@ -70,7 +70,7 @@ class RecommendInput(ToolInput):
     tempo: float | None = Field(None, ge=40, le=220, description="Target tempo in beats per minute.")
     danceability: float | None = Field(None, ge=0, le=1, description="Target danceability, 0 to 1.")
     acousticness: float | None = Field(None, ge=0, le=1, description="Target acousticness, 0 to 1.")
-    k: int = Field(10, ge=1, le=50, description="How many tracks to recommend.")
+    limit: int = Field(10, ge=1, le=50, description="How many tracks to recommend.")
     exclude_heard: bool | None = Field(
         None, description="Leave out tracks already played; omit to follow the setting recommendation.exclude_heard."
     )
@@ -289,7 +289,7 @@ def recommend(ctx: Context, args: RecommendInput, *, variant: str | None = None)
     profile = profile_of(ctx, rec)
     query, based_on = build_query(ctx, rec, args, profile)
     options = Options(
-        k=args.k,
+        k=args.limit,
         content=weights.content,
         collaborative=weights.collaborative if strategy.collaborative else 0.0,
         popularity=weights.popularity if strategy.popularity else 0.0,
@@ -376,7 +376,7 @@ def recommend_tracks(ctx: Context, args: RecommendInput) -> RecommendOutput:
 def playlist_tracks(ctx: Context, like: list[str], n: int, text: str | None = None) -> list[Recommendation]:
     """The tracks for "make a playlist of N songs like X": recommend_playlist composes this with the player's
     playlist_create and playlist_add_tracks (wired up when the player tools are merged)."""
-    args = RecommendInput(seed_tracks=like, text=text, k=n)
+    args = RecommendInput(seed_tracks=like, text=text, limit=n)
     return recommend(ctx, args).tracks
 
 

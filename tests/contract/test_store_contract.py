@@ -346,3 +346,47 @@ def test_two_writers_loading_the_same_tracks_at_once(store) -> None:
     for t in threads:
         t.join(timeout=60)
     assert failures == [] and store.catalog.count() == 300
+
+
+def test_ab_exposures_outcomes_counts_and_forgetting(store) -> None:
+    from echotune.tools.recommender.records import Exposure
+
+    def shown(user: str, variant: str, request: str, tracks: list[str], minute: int) -> list[Exposure]:
+        return [
+            Exposure(
+                user=user,
+                experiment="exp",
+                variant=variant,
+                request_id=request,
+                track_id=t,
+                position=i,
+                at=T0 + timedelta(minutes=minute),
+            )
+            for i, t in enumerate(tracks)
+        ]
+
+    store.ab.expose(shown("ann", "hybrid", "r1", ["t1", "t2"], 0))
+    store.ab.expose(shown("ann", "hybrid", "r2", ["t1"], 5))
+    store.ab.expose(shown("bob", "content", "r3", ["t1", "t3"], 1))
+    store.ab.expose([])
+    latest = store.ab.latest_exposure("ann", "t1", since=T0)
+    assert latest is not None and latest.request_id == "r2" and isinstance(latest.id, int)
+    assert store.ab.latest_exposure("ann", "t1", since=T0 + timedelta(minutes=6)) is None
+    assert store.ab.record_outcome(latest.id, "liked", T0 + timedelta(minutes=7)) is True
+    assert store.ab.record_outcome(latest.id, "liked", T0 + timedelta(minutes=8)) is False, "recorded once"
+    bob = store.ab.latest_exposure("bob", "t3", since=T0)
+    assert store.ab.record_outcome(bob.id, "skipped", T0 + timedelta(minutes=2)) is True
+    assert store.ab.exposed_users("exp") == [("ann", T0), ("bob", T0 + timedelta(minutes=1))]
+    counts = {c.variant: c for c in store.ab.counts("exp")}
+    assert (counts["hybrid"].users, counts["hybrid"].lists, counts["hybrid"].exposures) == (1, 2, 3)
+    assert counts["hybrid"].outcomes["liked"] == 1 and counts["content"].outcomes["skipped"] == 1
+    assert store.ab.counts("other") == []
+    assert store.ab.delete_user("ann") == 3
+    assert {c.variant for c in store.ab.counts("exp")} == {"content"} and store.ab.latest_exposure(
+        "ann", "t1", since=T0
+    ) is None
+
+
+def test_ab_listeners_are_users_with_plays(store) -> None:
+    store.plays.add_rows([_row("zed", 1, "A"), _row("amy", 2, "B")])
+    assert store.ab.listeners() == ["amy", "zed"]

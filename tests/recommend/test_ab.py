@@ -40,17 +40,17 @@ def test_wilson_interval_known_values() -> None:
 def test_settings_override_the_hash(rctx: Context) -> None:
     for variant in VARIANTS:
         update_setting(rctx, "recommendation.variant", variant)
-        assert call_tool(rctx, "recommend_tracks", {"seed_tracks": [HEY_JUDE], "k": 3}).variant == variant
+        assert call_tool(rctx, "recommend_tracks", {"seed_tracks": [HEY_JUDE], "limit": 3}).variant == variant
     update_setting(rctx, "recommendation.variant", "auto")
-    assert call_tool(rctx, "recommend_tracks", {"seed_tracks": [HEY_JUDE], "k": 3}).variant == assign(rctx.user)
+    assert call_tool(rctx, "recommend_tracks", {"seed_tracks": [HEY_JUDE], "limit": 3}).variant == assign(rctx.user)
 
 
 def test_exposures_outcomes_and_report(rctx: Context, clock) -> None:
     alice, bob = rctx.for_user("alice"), rctx.for_user("bob")
     update_setting(alice, "recommendation.variant", "content")
     update_setting(bob, "recommendation.variant", "hybrid_mmr")
-    shown_a = call_tool(alice, "recommend_tracks", {"seed_tracks": [HEY_JUDE], "k": 10}).tracks
-    shown_b = call_tool(bob, "recommend_tracks", {"seed_tracks": [HEY_JUDE], "k": 10}).tracks
+    shown_a = call_tool(alice, "recommend_tracks", {"seed_tracks": [HEY_JUDE], "limit": 10}).tracks
+    shown_b = call_tool(bob, "recommend_tracks", {"seed_tracks": [HEY_JUDE], "limit": 10}).tracks
     clock.advance(minutes=5)
     assert call_tool(alice, "recommend_feedback", {"track": shown_a[0].id, "kind": "like"}).variant_outcome == "content"
     call_tool(alice, "recommend_feedback", {"track": shown_a[1].id, "kind": "skip"})
@@ -77,7 +77,7 @@ def test_exposures_outcomes_and_report(rctx: Context, clock) -> None:
 
 
 def test_analytics_ab_cli(capsys, rctx: Context) -> None:
-    call_tool(rctx, "recommend_tracks", {"seed_tracks": [HEY_JUDE], "k": 4})
+    call_tool(rctx, "recommend_tracks", {"seed_tracks": [HEY_JUDE], "limit": 4})
     assert main(["analytics", "ab", "--json"]) == 0
     data = json.loads(capsys.readouterr()[0])
     assert data["variants"][0]["exposures"] == 4 and data["variants"][0]["outcomes"]["played"]["ci_high"] > 0

@@ -182,7 +182,7 @@ def test_cold_start_serves_seed_requests_without_the_model(rctx: Context) -> Non
         "from echotune.tools.context import Context\n"
         "from echotune.tools.registry import call_tool\n"
         "ctx = Context.from_config()\n"
-        f"out = call_tool(ctx, 'recommend_tracks', {{'seed_tracks': ['{HEY_JUDE}'], 'k': 5}})\n"
+        f"out = call_tool(ctx, 'recommend_tracks', {{'seed_tracks': ['{HEY_JUDE}'], 'limit': 5}})\n"
         "print(json.dumps({'n': len(out.tracks), 'model': 'sentence_transformers' in sys.modules,"
         " 'torch': 'torch' in sys.modules}))\n"
     )

@@ -94,6 +94,9 @@ class MongoStore:
 
         self.tokens = MongoTokens(self)
         self.audit = MongoAudit(self)
+        from echotune.tools.store.mongo_recommend import MongoAB
+
+        self.ab = MongoAB(self)
         from echotune.tools.store.mongo_player import attach_player_repos
 
         attach_player_repos(self)
@@ -109,8 +112,9 @@ class MongoStore:
                 hint="upgrade EchoTune, or use another database (ECHOTUNE_MONGO_DB)",
             )
         from echotune.tools.store.mongo_mcp import INDEXES as MCP_INDEXES
+        from echotune.tools.store.mongo_recommend import INDEXES as AB_INDEXES
 
-        for collection, indexes in (INDEXES | MCP_INDEXES).items():
+        for collection, indexes in (INDEXES | MCP_INDEXES | AB_INDEXES).items():
             for keys, options in indexes:
                 self.db[collection].create_index(keys, **options)
         meta.update_one({"_id": "schema_version"}, {"$set": {"value": str(SCHEMA_VERSION)}}, upsert=True)
