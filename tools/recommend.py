@@ -18,6 +18,7 @@ from echotune.tools.derived import on_forget
 from echotune.tools.errors import NotFoundError
 from echotune.tools.ids import parse_ref
 from echotune.tools.models import Feedback, FeedbackKind
+from echotune.tools.playback.models import PlaylistInfo
 from echotune.tools.recommender.ab import EXPERIMENT, STRATEGIES, assign, wilson
 from echotune.tools.recommender.records import OUTCOMES, Exposure, OutcomeKind
 from echotune.tools.registry import ToolInput, tool
@@ -373,11 +374,57 @@ def recommend_tracks(ctx: Context, args: RecommendInput) -> RecommendOutput:
     return recommend(ctx, args)
 
 
-def playlist_tracks(ctx: Context, like: list[str], n: int, text: str | None = None) -> list[Recommendation]:
-    """The tracks for "make a playlist of N songs like X": recommend_playlist composes this with the player's
-    playlist_create and playlist_add_tracks (wired up when the player tools are merged)."""
-    args = RecommendInput(seed_tracks=like, text=text, limit=n)
-    return recommend(ctx, args).tracks
+class RecommendPlaylistInput(RecommendInput):
+    name: str | None = Field(
+        None, min_length=1, max_length=100, description="The playlist's name; default: made from the request."
+    )
+    limit: int = Field(20, ge=1, le=50, description="How many songs the playlist gets.")
+
+
+class RecommendPlaylistOutput(BaseModel):
+    cli_hidden: ClassVar[tuple[str, ...]] = ("backend",)
+
+    backend: str = Field(description="Where the playlist was made: spotify (the linked account) or local.")
+    message: str = Field(description="What happened, in one sentence.")
+    playlist: PlaylistInfo
+    based_on: str = Field(description="What the songs were chosen from.")
+    tracks: list[Recommendation]
+
+
+@tool(
+    effect="act",
+    open_world=True,
+    cli=("recommend", "playlist"),
+    examples=(
+        "make a playlist of 20 songs like hey jude",
+        "create a running playlist",
+        "build me a playlist of rainy sunday jazz called Rainy Days",
+        "put 15 songs like what I played this week in a new playlist",
+    ),
+)
+def recommend_playlist(ctx: Context, args: RecommendPlaylistInput) -> RecommendPlaylistOutput:
+    """Make a new playlist of recommended songs (like given tracks or artists, a free-text request, a mood or
+    activity, or the listener's taste) on Spotify when linked, else on the local player."""
+    from echotune.tools.registry import call_tool
+
+    found = recommend(ctx, RecommendInput(**args.model_dump(exclude={"name"})))
+    playable = [t for t in found.tracks if t.uri]  # learnt tracks without a Spotify uri cannot go on a playlist
+    if not playable:
+        raise NotFoundError("No recommendations to put on a playlist", hint="try other seeds or a broader request")
+    name = args.name or f"EchoTune: {found.based_on}"[:100]
+    created = call_tool(
+        ctx, "playlist_create", {"name": name, "description": f"Made by EchoTune from {found.based_on}."}
+    )
+    added = call_tool(
+        ctx, "playlist_add_tracks", {"playlist": created.playlist.id, "tracks": [t.uri for t in playable]}
+    )
+    return RecommendPlaylistOutput(
+        backend=added.backend,
+        message=f"Made the playlist {name!r} with {added.changed} songs ({found.based_on}).",
+        playlist=added.playlist,
+        based_on=found.based_on,
+        tracks=playable,
+    )
 
 
 # -- recommend_feedback ----------------------------------------------------------------------------------
