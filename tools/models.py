@@ -260,6 +260,7 @@ class Feedback(BaseModel):
     track_id: str
     kind: FeedbackKind
     at: datetime
+    event_id: str | None = Field(None, description="Set for feedback that travels as an event: stored once.")
 
     @field_validator("track_id")
     @classmethod

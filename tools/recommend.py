@@ -283,9 +283,13 @@ def recommend(ctx: Context, args: RecommendInput, *, variant: str | None = None)
     rec = recommender_of(ctx)
     if rec.size == 0:
         raise NotFoundError("The catalog is empty: there is nothing to recommend from", hint="run `echotune doctor`")
-    settings = read_settings(ctx)[1]
+    version, settings, _ = read_settings(ctx)
     weights = settings.recommendation
     variant = variant or variant_of(ctx, settings)
+    key = _cache_key(ctx, rec, args, variant, version)
+    cached = ctx.cache.get(ctx.user, key)
+    if cached is not None:  # the same list, already exposed when it was made
+        return RecommendOutput.model_validate_json(cached)
     strategy = STRATEGIES[variant]
     profile = profile_of(ctx, rec)
     query, based_on = build_query(ctx, rec, args, profile)
@@ -319,7 +323,29 @@ def recommend(ctx: Context, args: RecommendInput, *, variant: str | None = None)
             for i, t in enumerate(tracks)
         ]
     )
-    return RecommendOutput(based_on=based_on, variant=variant, request_id=request_id, tracks=tracks)
+    out = RecommendOutput(based_on=based_on, variant=variant, request_id=request_id, tracks=tracks)
+    ctx.cache.set(ctx.user, key, out.model_dump_json().encode(), ttl_s=CACHE_TTL_S)
+    return out
+
+
+CACHE_TTL_S = 600.0
+
+
+def _cache_key(ctx: Context, rec: Recommender, args: RecommendInput, variant: str, settings_version: int) -> str:
+    """Everything a list depends on: the request, the variant, the settings, the plays, the feedback, the
+    catalog size and the day (this_week moves with it). Feedback also invalidates the user's entries."""
+    import hashlib
+
+    parts = [
+        args.model_dump_json(),
+        variant,
+        settings_version,
+        ctx.store.plays.revision(ctx.user),
+        len(ctx.store.feedback.for_user(ctx.user)),
+        rec.size,
+        ctx.clock().date().isoformat(),
+    ]
+    return "recommend:" + hashlib.sha1(repr(parts).encode()).hexdigest()
 
 
 def _to_output(ctx: Context, rec: Recommender, results: list[Ranked]) -> list[Recommendation]:
@@ -445,6 +471,7 @@ class FeedbackOutput(BaseModel):
     variant_outcome: str | None = Field(
         None, description="The A/B variant that had recommended this track, when it had (its outcome is counted)."
     )
+    queued: bool = Field(False, description="True when it travels through the feedback stream (applied in a moment).")
 
 
 _OUTCOME_OF: dict[str, OutcomeKind] = {"like": "liked", "dislike": "disliked", "skip": "skipped"}
@@ -466,18 +493,32 @@ def recommend_feedback(ctx: Context, args: FeedbackInput) -> FeedbackOutput:
     from echotune.tools.catalog import get_track
 
     track = get_track(ctx, args.track)
-    at = ctx.clock()
-    ctx.store.feedback.add(Feedback(user=ctx.user, track_id=track.id, kind=args.kind, at=at))
-    exposure = ctx.store.ab.latest_exposure(ctx.user, track.id, since=at - OUTCOME_WINDOW)
-    if exposure is not None and exposure.id is not None:
-        ctx.store.ab.record_outcome(exposure.id, _OUTCOME_OF[args.kind], at)
+    fb = Feedback(user=ctx.user, track_id=track.id, kind=args.kind, at=ctx.clock(), event_id=uuid.uuid4().hex)
+    if ctx.config.redis_url:  # many processes: a worker of the consumer group applies it (feedback_stream.py)
+        from echotune.tools.feedback_stream import publish
+
+        publish(ctx, fb)
+        return FeedbackOutput(
+            track_id=track.id, title=track.label(), kind=args.kind, recorded_at=fb.at.isoformat(), queued=True
+        )
+    exposure = apply_feedback(ctx, fb)
     return FeedbackOutput(
         track_id=track.id,
         title=track.label(),
         kind=args.kind,
-        recorded_at=at.isoformat(),
+        recorded_at=fb.at.isoformat(),
         variant_outcome=exposure.variant if exposure else None,
     )
+
+
+def apply_feedback(ctx: Context, fb: Feedback) -> Exposure | None:
+    """Store one reaction (once per event id), count it as the outcome of the A/B list that showed the track,
+    and make the user's cached recommendations stale. Safe to call twice with the same event."""
+    exposure = ctx.store.ab.latest_exposure(fb.user, fb.track_id, since=fb.at - OUTCOME_WINDOW)
+    if ctx.store.feedback.add(fb) and exposure is not None and exposure.id is not None:
+        ctx.store.ab.record_outcome(exposure.id, _OUTCOME_OF[fb.kind], fb.at)
+    ctx.cache.invalidate(fb.user)
+    return exposure
 
 
 # -- analytics_ab ----------------------------------------------------------------------------------------

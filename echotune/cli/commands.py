@@ -44,3 +44,30 @@ def demo(ctx: typer.Context) -> None:
 
 
 from echotune.cli import eval_commands  # noqa: E402, F401  (registers `echotune eval`)
+
+
+@app.command()
+def worker(
+    ctx: typer.Context,
+    consumer: Annotated[str | None, typer.Option(help="Consumer name in the group (default: host:pid).")] = None,
+    once: Annotated[bool, typer.Option("--once", help="Apply what is waiting, then exit.")] = False,
+) -> None:
+    """Apply feedback events from the Redis stream (needs ECHOTUNE_REDIS_URL); run one or many."""
+    import logging
+    import signal
+    import sys
+    import threading
+
+    from echotune.tools.feedback_stream import FeedbackWorker, backlog
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
+    context = state_of(ctx).context()
+    w = FeedbackWorker(context, **({"consumer": consumer} if consumer else {}))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(f"worker {w.consumer}: consuming feedback; backlog {backlog(context)}", file=sys.stderr, flush=True)
+    try:
+        applied = w.run(stop=stop, once=once)
+    except KeyboardInterrupt:
+        applied = w.applied
+    print(f"worker {w.consumer}: applied {applied} events", file=sys.stderr)

@@ -390,3 +390,14 @@ def test_ab_exposures_outcomes_counts_and_forgetting(store) -> None:
 def test_ab_listeners_are_users_with_plays(store) -> None:
     store.plays.add_rows([_row("zed", 1, "A"), _row("amy", 2, "B")])
     assert store.ab.listeners() == ["amy", "zed"]
+
+
+def test_feedback_with_an_event_id_is_stored_once(store) -> None:
+    store.catalog.upsert([track(1)])
+    event = Feedback(user="u", track_id=track(1).id, kind="like", at=T0, event_id="evt-1")
+    assert store.feedback.add(event) is True
+    assert store.feedback.add(event) is False, "the same event again is a no-op"
+    assert store.feedback.add(event.model_copy(update={"event_id": None})) is True
+    assert store.feedback.add(event.model_copy(update={"event_id": None})) is True, "plain feedback always adds"
+    got = store.feedback.for_user("u")
+    assert [f.event_id for f in got] == ["evt-1", None, None]

@@ -67,8 +67,9 @@ class EventsRepo(Protocol):
 
 
 class FeedbackRepo(Protocol):
-    def add(self, feedback: Feedback) -> None:
-        """Store one reaction; NotFoundError when the track is not in the catalog."""
+    def add(self, feedback: Feedback) -> bool:
+        """Store one reaction; False when one with the same event_id is already stored (nothing written).
+        NotFoundError when the track is not in the catalog."""
 
     def for_user(self, user: str, since: datetime | None = None) -> list[Feedback]: ...
 

@@ -40,7 +40,7 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
     "tracks": [([("match_key", 1)], {})],
     "settings_changes": [([("user", 1), ("version", -1)], {})],
     "events": [([("kind", 1), ("at", -1)], {}), ([("user", 1), ("at", -1)], {})],
-    "feedback": [([("user", 1), ("at", 1)], {})],
+    "feedback": [([("user", 1), ("at", 1)], {}), ([("event_id", 1)], {"unique": True, "sparse": True})],
     "plays": [
         ([("user", 1), ("played_at", 1), ("track_key", 1), ("seq", 1)], {"unique": True, "name": "play_identity"}),
         ([("user", 1), ("track_key", 1)], {}),
@@ -327,17 +327,26 @@ class MongoFeedback:
         self.c = store.db["feedback"]
         self.tracks = store.db["tracks"]
 
-    def add(self, feedback: Feedback) -> None:
+    def add(self, feedback: Feedback) -> bool:
+        from pymongo.errors import DuplicateKeyError
+
         if self.tracks.count_documents({"_id": feedback.track_id}, limit=1) == 0:
             raise NotFoundError(f"No track {feedback.track_id} in the catalog", hint="give feedback on a known track")
-        self.c.insert_one({**feedback.model_dump(), "at": _aware(feedback.at)})
+        doc = {**feedback.model_dump(exclude={"event_id"}), "at": _aware(feedback.at)}
+        if feedback.event_id is not None:  # the sparse unique index covers only feedback that has an event id
+            doc["event_id"] = feedback.event_id
+        try:
+            self.c.insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
 
     def for_user(self, user: str, since: datetime | None = None) -> list[Feedback]:
         query: dict[str, Any] = {"user": user}
         if since:
             query["at"] = {"$gte": _aware(since)}
         return [
-            Feedback(user=user, track_id=d["track_id"], kind=d["kind"], at=_utc(d["at"]))
+            Feedback(user=user, track_id=d["track_id"], kind=d["kind"], at=_utc(d["at"]), event_id=d.get("event_id"))
             for d in self.c.find(query).sort([("at", 1), ("_id", 1)])
         ]
 

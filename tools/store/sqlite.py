@@ -58,6 +58,17 @@ def ts(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def epoch_ms(value: datetime) -> int:
+    """UTC epoch milliseconds: how plays and A/B records store time (compact, fast to compare)."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are not stored: pass an aware UTC datetime")
+    return round(value.timestamp() * 1000)
+
+
+def from_epoch_ms(value: int) -> datetime:
+    return datetime.fromtimestamp(value / 1000, UTC)
+
+
 def parse_ts(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
@@ -378,31 +389,24 @@ class SqliteFeedback:
     def __init__(self, store: SqliteStore):
         self.s = store
 
-    def add(self, feedback: Feedback) -> None:
+    def add(self, feedback: Feedback) -> bool:
         if self.s.catalog.get(feedback.track_id) is None:
             raise NotFoundError(f"No track {feedback.track_id} in the catalog", hint="give feedback on a known track")
         with self.s.tx() as conn:
-            conn.execute(
-                "INSERT INTO feedback (user, track_id, kind, at) VALUES (?, ?, ?, ?)",
-                (feedback.user, feedback.track_id, feedback.kind, ts(feedback.at)),
+            return (
+                conn.execute(
+                    "INSERT OR IGNORE INTO feedback (user, track_id, kind, at, event_id) VALUES (?, ?, ?, ?, ?)",
+                    (feedback.user, feedback.track_id, feedback.kind, ts(feedback.at), feedback.event_id),
+                ).rowcount
+                == 1
             )
 
     def for_user(self, user: str, since: datetime | None = None) -> list[Feedback]:
         rows = self.s.conn().execute(
-            "SELECT track_id, kind, at FROM feedback WHERE user = ? AND at >= ? ORDER BY at, id",
+            "SELECT track_id, kind, at, event_id FROM feedback WHERE user = ? AND at >= ? ORDER BY at, id",
             (user, ts(since) if since else ""),
         )
-        return [Feedback(user=user, track_id=t, kind=k, at=parse_ts(a)) for t, k, a in rows]
-
-
-def epoch_ms(value: datetime) -> int:
-    if value.tzinfo is None:
-        raise ValueError("naive datetimes are not stored: pass an aware UTC datetime")
-    return round(value.timestamp() * 1000)
-
-
-def from_epoch_ms(value: int) -> datetime:
-    return datetime.fromtimestamp(value / 1000, UTC)
+        return [Feedback(user=user, track_id=t, kind=k, at=parse_ts(a), event_id=e) for t, k, a, e in rows]
 
 
 class SqliteMeta:
