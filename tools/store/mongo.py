@@ -373,8 +373,8 @@ _PLAY_FIELDS = (
 
 class MongoPlays:
     """Plays as one document each (played_at in UTC epoch milliseconds, like SQLite), identified by the unique
-    index (user, played_at, track_key, seq). Bulk writes are upserts with $setOnInsert inside one transaction:
-    a duplicate is skipped without the write error that would abort the transaction."""
+    index (user, played_at, track_key, seq). A bulk write reads which identities of each chunk are stored and
+    inserts the rest, inside one transaction: a duplicate-key error would abort the whole transaction."""
 
     def __init__(self, store: MongoStore):
         self.store = store
@@ -396,7 +396,7 @@ class MongoPlays:
         remember: tuple[str, ImportedFile] | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> int:
-        from pymongo import DeleteOne, UpdateOne
+        from pymongo import DeleteOne
 
         users = {r.user for r in rows} | {u for u, _, _, _ in replace}
         inserted = 0
@@ -412,12 +412,10 @@ class MongoPlays:
                     session=session,
                 )
             for start in range(0, len(rows), _CHUNK):
-                ops = []
-                for r in rows[start : start + _CHUNK]:
-                    doc = {f: getattr(r, f) for f in _PLAY_FIELDS}
-                    key = {"user": r.user, "played_at": r.played_at, "track_key": r.track_key, "seq": r.seq}
-                    ops.append(UpdateOne(key, {"$setOnInsert": doc}, upsert=True))
-                inserted += self.c.bulk_write(ops, ordered=False, session=session).upserted_count
+                new = self._unseen(rows[start : start + _CHUNK], session)
+                if new:
+                    self.c.insert_many(new, ordered=True, session=session)
+                inserted += len(new)
                 if progress:
                     progress(min(start + _CHUNK, len(rows)))
             if remember:
@@ -437,6 +435,30 @@ class MongoPlays:
             for user in users:
                 self.revisions.update_one({"_id": user}, {"$inc": {"revision": 1}}, upsert=True, session=session)
         return inserted
+
+    def _unseen(self, chunk: Sequence[PlayRecord], session: Any) -> list[dict[str, Any]]:
+        """The chunk's plays not stored yet, as documents: one read of the identities in the chunk's time window
+        (inside the transaction, so a concurrent writer of the same plays makes it retry, never duplicate)."""
+        by_user: dict[str, list[PlayRecord]] = {}
+        for r in chunk:
+            by_user.setdefault(r.user, []).append(r)
+        docs: list[dict[str, Any]] = []
+        for user, mine in by_user.items():
+            window = {"$gte": min(r.played_at for r in mine), "$lt": max(r.played_at for r in mine) + 1}
+            seen = {
+                (d["played_at"], d["track_key"], d["seq"])
+                for d in self.c.find(
+                    {"user": user, "played_at": window},
+                    {"_id": 0, "played_at": 1, "track_key": 1, "seq": 1},
+                    session=session,
+                )
+            }
+            for r in mine:
+                identity = (r.played_at, r.track_key, r.seq)
+                if identity not in seen:
+                    seen.add(identity)
+                    docs.append({f: getattr(r, f) for f in _PLAY_FIELDS})
+        return docs
 
     def imported_files(self, user: str, digests: Sequence[str]) -> dict[str, ImportedFile]:
         found = self.imports.find({"user": user, "digest": {"$in": list(dict.fromkeys(digests))}})
