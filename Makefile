@@ -24,11 +24,11 @@ $(VENV)/.dev: $(VENV)/.base
 demo: $(VENV)/.base
 	$(BIN)/echotune demo
 
-## The whole test suite (Debian packages it needs are installed first); pytest's exit 5 (no tests) fails.
+## The whole test suite (Debian packages it needs are installed first). scripts/run-tests.sh fails on
+## pytest's exit 5 (no tests) and on any file the tests leave in the repository.
 test: $(VENV)/.dev
 	bash scripts/system-deps.sh
-	$(BIN)/python -m pytest; rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests" >&2; exit 1; fi; exit $$rc
+	PYTHON=$(BIN)/python bash scripts/run-tests.sh
 
 ## The performance table (benchmarks/README.md says what each row measures).
 bench: $(VENV)/.dev

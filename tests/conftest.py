@@ -18,8 +18,13 @@ CLEARED_ENV = ("OPENAI_API_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY", "OPENROUTER
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Also runs the test in its own working directory: a relative path a tool writes (an export, a report,
+    a fuzzed file name) lands in the test's temp dir, never in the repository."""
     import os
 
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
     for key in list(os.environ):
         if key.startswith("ECHOTUNE_") or key in CLEARED_ENV:
             monkeypatch.delenv(key)

@@ -74,7 +74,7 @@ def run_http_server(
     port = free_port()
     log = data / log_name
     with log.open("wb") as fh:
-        proc = subprocess.Popen([EXE, "mcp", "--http", "--port", str(port), *args], env=server_env(data) | (env or {}),
+        proc = subprocess.Popen([EXE, "mcp", "--http", "--port", str(port), *args], env=server_env(data) | (env or {}), cwd=data,
                                 stdout=fh, stderr=subprocess.STDOUT)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     server = HttpServer(url=f"{base}/mcp", base=base, process=proc, log=log, data=data)
@@ -122,7 +122,7 @@ async def stdio_session(data: Path, errlog: Any, command: list[str] | None = Non
     from mcp import ClientSession, StdioServerParameters, stdio_client
 
     cmd = command or [EXE, "mcp"]
-    params = StdioServerParameters(command=cmd[0], args=cmd[1:], env=server_env(data))
+    params = StdioServerParameters(command=cmd[0], args=cmd[1:], env=server_env(data), cwd=data)
     async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(read, write) as session:
         await session.initialize()
         yield session
