@@ -185,7 +185,7 @@ def translate_error(exc: BaseException, provider: str) -> EchoTuneError:
     status = _status(exc)
     detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
     env = " or ".join(KEY_ENV.get(provider, ())) or "the key"
-    if status in (401, 403):
+    if status in (401, 403) or (status == 400 and "api key" in detail.lower()):
         return NotConfiguredError(
             f"{provider} refused the API key ({status}): {detail}", hint=f"check {env}, or use --provider offline"
         )

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from echotune.tools.text import normalize
 
@@ -32,19 +35,56 @@ MIN_ARTIST_SCORE = 88.0
 
 @dataclass
 class Entities:
-    """Lazy vocabularies over one Context's catalog."""
+    """Vocabularies over one Context's catalog: song titles, artists, genres.
+
+    They are cached on disk (keyed by the catalog's size and build), so a new process can route a request
+    without building the catalog's search index; the index loads only when a track must be looked up.
+    """
 
     ctx: Context
 
     @cached_property
-    def artists(self) -> dict[str, str]:
-        """normalised artist name -> display name (the most common spelling)."""
+    def _vocab(self) -> dict[str, Any]:
+        store = self.ctx.store
+        key = f"{store.meta.get('catalog.bundled_sha256')}:{store.catalog.count()}"
+        path = self.ctx.config.data_dir / "cache" / "offline-vocab.json"
+        try:
+            data = orjson.loads(path.read_bytes())
+            if data.get("key") == key:
+                return data
+        except (OSError, orjson.JSONDecodeError):
+            pass
+        data = self._build(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(orjson.dumps(data))
+        os.replace(tmp, path)
+        return data
+
+    def _build(self, key: str) -> dict[str, Any]:
+        index = self.ctx.catalog
         names: dict[str, str] = {}
-        for track in self.ctx.catalog.tracks:
+        raw_genres: set[str] = set()
+        for track in index.tracks:
+            raw_genres.update(track.genres)
             for artist in track.artists:
-                names.setdefault(normalize(artist.name), artist.name)
-        names.pop("", None)
-        return names
+                if artist.name not in names:
+                    names[artist.name] = normalize(artist.name)
+        artists: dict[str, str] = {}
+        for name, norm in names.items():
+            if norm:
+                artists.setdefault(norm, name)
+        return {
+            "key": key,
+            "titles": sorted(set(index.titles) - {""}),  # the index's normalised song names
+            "artists": artists,
+            "genres": sorted({normalize(g) for g in raw_genres} - {""}),
+        }
+
+    @cached_property
+    def artists(self) -> dict[str, str]:
+        """normalised artist name -> display name."""
+        return self._vocab["artists"]
 
     @cached_property
     def artist_keys(self) -> list[str]:
@@ -53,9 +93,11 @@ class Entities:
     @cached_property
     def titles(self) -> set[str]:
         """Normalised song names of the catalog (without version decorations)."""
-        from echotune.tools.text import song_name
+        return set(self._vocab["titles"])
 
-        return {normalize(song_name(t.title)) for t in self.ctx.catalog.tracks} - {""}
+    @cached_property
+    def genres(self) -> set[str]:
+        return set(self._vocab["genres"])
 
     def mask(self, text: str) -> str:
         """Normalised text with catalog titles and artist names replaced by "something", so that the words of a
@@ -78,10 +120,6 @@ class Entities:
                 out.append(words[i])
                 i += 1
         return " ".join(out)
-
-    @cached_property
-    def genres(self) -> set[str]:
-        return {normalize(g) for t in self.ctx.catalog.tracks for g in t.genres} - {""}
 
     def artist(self, phrase: str) -> str | None:
         """The catalog artist a phrase names (typos tolerated), or None."""

@@ -61,11 +61,11 @@ DECADE_WORDS = {"sixties": 6, "seventies": 7, "eighties": 8, "nineties": 9, "sec
                 "achtziger": 8, "neunziger": 9}  # fmt: skip
 YEAR_RANGE = re.compile(r"\b(?:from |between )?((?:19|20)\d\d) (?:to|and|until|till|through|-) ((?:19|20)\d\d)\b")
 YEAR_AFTER = re.compile(
-    r"\b(?:since|after|from|newer than|later than|starting) ((?:19|20)\d\d)\b|\b((?:19|20)\d\d) (?:and|or) (?:later|"
+    r"\b(?:released |came out |out )?(?:since|after|from|newer than|later than|starting) ((?:19|20)\d\d)\b|\b((?:19|20)\d\d) (?:and|or) (?:later|"
     r"newer|after|onwards|on)\b"
 )
-YEAR_BEFORE = re.compile(r"\b(?:before|until|older than|earlier than|up to|prior to) ((?:19|20)\d\d)\b")
-YEAR_IN = re.compile(r"\b(?:in|from|of|released in) ((?:19|20)\d\d)\b")
+YEAR_BEFORE = re.compile(r"\b(?:released |came out |out )?(?:before|until|older than|earlier than|up to|prior to) ((?:19|20)\d\d)\b")
+YEAR_IN = re.compile(r"\b(?:released in|came out in|in|from|of) ((?:19|20)\d\d)\b")
 COUNT_NOUNS = (
     r"(?:songs?|tracks?|tunes?|artists?|bands?|genres?|results?|items?|changes?|things|ones|picks|recommendations?|"
     r"plays?|entries|playlists?|sessions?|months?|albums?|canciones|lieder|titres|chansons)"
@@ -523,7 +523,10 @@ def artist(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
         span = _word_span(env.text, start, end)
         remainder = strip_fluff((env.text[: span[0]] + " " + env.text[span[1] :]).strip())
         # an artist alone ("play some queen"), or an artist beside other filters; not a word inside a title
-        if not remainder or (not seed_field and _artist_is_whole(env, span, remainder)):
+        following = env.text[span[1] :].split()[:1]
+        noun_after = bool(following) and following[0] in {"songs", "song", "tracks", "track", "music", "hits", "tunes",
+                                                          "records", "classics", "stuff"}  # fmt: skip
+        if not remainder or noun_after or (not seed_field and _artist_is_whole(env, span, remainder)):
             env.use(*span)
             return [name_] if f.kind == "list" else name_
     return MISSING
@@ -681,6 +684,9 @@ def track(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
 
 
 def text(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
+    if f.name.lower() in ("description", "message") and not f.required:  # only when asked for explicitly
+        m = re.search(r"\b(?:description|described as|describe it as|with the description)\s+(.+)$", env.raw, re.I)
+        return m.group(1).strip().strip("\"'") if m else MISSING
     rest = env.residual()
     return rest or MISSING
 

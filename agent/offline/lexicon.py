@@ -32,6 +32,9 @@ RULES: dict[str, list[tuple[str, float]]] = {
         (r"\bdo you have\b|\bis there (a )?(song|track)\b|\b(in|from) (the|your) catalog(ue)?\b", 0.3),
         (r"^(any|got any|have you got|anything by|songs (by|from)|music by|tracks by) ", 0.3),
         (rf"\b{SONG} (by|from|called|named|titled)\b", 0.15),
+        (rf"\b{SONG}\b", 0.1),
+        (r"\breleased (after|before|in|between|since)\b", 0.2),
+        (r"\b(most common|top|popular) genres\b|\bgenres (are )?in the catalog(ue)?\b", -0.3),
         (r"\b(recommend|similar|like)\b", -0.15),
         (r"\b(my|i)\b.*\b(played|listened|history)\b", -0.3),
         (r"\bon spotify\b", -0.2),
@@ -48,6 +51,7 @@ RULES: dict[str, list[tuple[str, float]]] = {
         (r"\bhow many (songs|tracks|artists|genres)\b.*\bcatalog(ue)?\b", 0.3),
         (r"\b(how (big|large|many songs)|statistics|stats|size)\b", 0.15),
         (r"\bwhat genres\b", 0.15),
+        (r"\b(most common|top|popular|main) genres\b|\bgenres (are )?in the catalog(ue)?\b", 0.45),
     ],
     "settings_get": [
         (r"\b(settings?|preferences|einstellungen|configuracion|parametres|ajustes)\b", 0.25),

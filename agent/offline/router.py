@@ -38,6 +38,7 @@ SURE = 0.62  # combined score above which a tool is taken without a second thoug
 ENOUGH = 0.42  # below this, the request is unclear
 CLOSE = 0.04  # two tools this close (and neither SURE) -> ask which
 STEP_ENOUGH = 0.5  # each half of a two-step request must be at least this clear
+FAST_RULE = 0.35  # a rule this strong, with no rival rule, decides without embedding
 NOW_PLAYING = "player_now_playing"  # what "this song" means when nothing else was mentioned
 
 
@@ -179,6 +180,11 @@ class Router:
         return self._one(raw, text, env_factory)
 
     def _choose(self, text: str) -> tuple[Scored | None, Scored | None]:
+        rules = {n: w for n, w in self.rule_scores(text).items() if n in self.tools}
+        strong = [n for n, w in rules.items() if w >= FAST_RULE]
+        if len(strong) == 1 and all(w <= 0 for n, w in rules.items() if n != strong[0]):
+            # one clear rule and no rival: no need to embed (this also spares a cold start loading MiniLM)
+            return Scored(strong[0], 1.0, 0.0, rules[strong[0]]), None
         ranked = self.rank(text)
         return (ranked[0] if ranked else None), (ranked[1] if len(ranked) > 1 else None)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from echotune.cli import commands  # noqa: F401  (registers the hand-written commands)
+from echotune.cli import agent_commands, commands  # noqa: F401  (registers the hand-written commands)
 from echotune.cli.app import GROUP_HELP, app, group
 from echotune.cli.state import CliState
 
