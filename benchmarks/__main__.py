@@ -8,7 +8,7 @@ import sys
 
 from benchmarks.harness import print_table
 
-AREAS = ["foundation"]
+AREAS = ["foundation", "agent"]
 
 
 def main(argv: list[str]) -> int:

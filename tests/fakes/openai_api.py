@@ -23,6 +23,7 @@ class Reply:
     status: int = 200
     error: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    hold_after: int | None = None  # streaming: stop after this many words until `release` is set
 
 
 class FakeOpenAI:
@@ -37,6 +38,7 @@ class FakeOpenAI:
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._calls = 0
+        self.release = threading.Event()
 
     # -- scripting -----------------------------------------------------------------------------------------
     def enqueue(
@@ -47,9 +49,11 @@ class FakeOpenAI:
         status: int = 200,
         error: str = "",
         headers: dict[str, str] | None = None,
+        hold_after: int | None = None,
     ) -> None:
+        """Queue the next reply. hold_after=N streams N words, then waits for `release` (tests of streaming)."""
         with self.lock:
-            self.replies.append(Reply(text, list(tool_calls or []), status, error, dict(headers or {})))
+            self.replies.append(Reply(text, list(tool_calls or []), status, error, dict(headers or {}), hold_after))
 
     def _next(self) -> Reply:
         with self.lock:
@@ -149,7 +153,9 @@ class FakeOpenAI:
                     self.wfile.flush()
 
                 chunk({"role": "assistant", "content": ""})
-                for word in reply.text.split(" ") if reply.text else []:
+                for n, word in enumerate(reply.text.split(" ") if reply.text else []):
+                    if reply.hold_after is not None and n == reply.hold_after:
+                        fake.release.wait(timeout=60)
                     chunk({"content": word + " "})
                 for i, call in enumerate(tool_calls):
                     args = call["function"]["arguments"]
