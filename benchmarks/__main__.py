@@ -8,7 +8,7 @@ import sys
 
 from benchmarks.harness import print_table
 
-AREAS = ["foundation", "agent"]
+AREAS = ["foundation", "spotify", "agent"]
 
 
 def main(argv: list[str]) -> int:

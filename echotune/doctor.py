@@ -107,10 +107,36 @@ def _provider(config: Config) -> Check:
 
 
 def _spotify(config: Config) -> Check:
-    if config.spotify_token_path.exists():
-        return Check(name="spotify", status="ok", detail=f"linked (token cache {config.spotify_token_path})")
-    hint = "set ECHOTUNE_SPOTIFY_CLIENT_ID, then run `echotune spotify login`"
-    return Check(name="spotify", status="info", detail="not linked: playback uses the local player", fix=hint)
+    """The linked account, its scopes and when its login runs out; read from the token cache, no network."""
+    from datetime import UTC, datetime, timedelta
+
+    from echotune.tools.playback.spotify_auth import REFRESH_TOKEN_LIFETIME_DAYS, SCOPES, linked_account
+
+    try:
+        account = linked_account(config)
+    except EchoTuneError as exc:
+        return Check(name="spotify", status="error", detail=exc.message, fix=exc.hint)
+    if account is None:
+        hint = "set ECHOTUNE_SPOTIFY_CLIENT_ID, then run `echotune spotify login`"
+        return Check(name="spotify", status="info", detail="not linked: playback uses the local player", fix=hint)
+    who = account.display_name or account.user_id or "an unnamed account"
+    detail = f"linked to {who}" + (f" ({account.user_id})" if account.user_id and account.display_name else "")
+    detail += f"; playback uses Spotify; scopes: {', '.join(account.scopes) or 'none'}"
+    status, fixes = "ok", []
+    missing = sorted(set(SCOPES) - set(account.scopes))
+    if missing:
+        status = "warn"
+        fixes.append(f"missing scopes {', '.join(missing)}: run `echotune spotify login` again")
+    if not (config.spotify_client_id or account.client_id):
+        status = "error"
+        fixes.append("no client id to refresh the login with: set ECHOTUNE_SPOTIFY_CLIENT_ID")
+    if account.linked_at:
+        renew = account.linked_at + timedelta(days=REFRESH_TOKEN_LIFETIME_DAYS)
+        detail += f"; logged in {account.linked_at:%Y-%m-%d}, log in again by {renew:%Y-%m-%d}"
+        if renew - datetime.now(UTC) < timedelta(days=14):
+            status = "warn" if status == "ok" else status
+            fixes.append("the login expires soon (six months after login): run `echotune spotify login`")
+    return Check(name="spotify", status=status, detail=detail, fix="; ".join(fixes) or None)
 
 
 def _service(name: str, url: str | None, ping: Callable[[str], None]) -> Check:

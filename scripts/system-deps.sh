@@ -4,6 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
+  redis-server  # Redis cache, checkpoints and feedback stream tests (tests/services.py starts it)
 )
 
 missing=()

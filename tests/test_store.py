@@ -1,4 +1,5 @@
-"""The SQLite store: migrations (an old file upgrades, a newer file is refused), transactions, repositories."""
+"""SQLite specifics: migrations (an old file upgrades, a newer file is refused), pragmas, transactions.
+What every backend must do is in tests/contract/."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from echotune.tools.errors import NotConfiguredError
-from echotune.tools.models import ArtistRef, Event, Feedback, Track
+from echotune.tools.models import ArtistRef, Event, Track
 from echotune.tools.store.sqlite import SqliteStore, migrations
 
 
@@ -100,57 +101,7 @@ def test_a_failed_transaction_writes_nothing(tmp_path: Path) -> None:
     assert store.catalog.count() == 1 and store.meta.get("k") is None
 
 
-def test_catalog_repository(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "s.db")
-    store.catalog.upsert([_track(i, year=2000 + i) for i in range(5)])
-    assert store.catalog.count() == 5
-    assert set(store.catalog.get_many([_track(1).id, _track(3).id, "missing"])) == {_track(1).id, _track(3).id}
-    assert store.catalog.by_match_keys(["song 2|artist 2", "nope|nope"]) == {"song 2|artist 2": _track(2).id}
-    assert [t.year for t in store.catalog.all()] == [2000, 2001, 2002, 2003, 2004]
-    store.catalog.upsert([_track(1, year=1999)])
-    assert store.catalog.get(_track(1).id).year == 1999 and store.catalog.count() == 5
-
-
-def test_feedback_needs_a_known_track(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "s.db")
-    store.catalog.upsert([_track(1)])
-    at = datetime(2026, 1, 1, tzinfo=UTC)
-    store.feedback.add(Feedback(user="u", track_id=_track(1).id, kind="like", at=at))
-    with pytest.raises(sqlite3.IntegrityError):
-        store.feedback.add(Feedback(user="u", track_id="unknown", kind="like", at=at))
-    assert [f.kind for f in store.feedback.for_user("u")] == ["like"]
-
-
 def test_naive_datetimes_are_refused(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "s.db")
     with pytest.raises(ValueError, match="naive"):
         store.events.record(Event(at=datetime(2026, 1, 1), user="u", kind="tool", name="x"))
-
-
-def test_plays_are_idempotent_and_ordered(tmp_path: Path) -> None:
-    from datetime import timedelta
-
-    from echotune.tools.models import Play
-
-    store = SqliteStore(tmp_path / "s.db")
-    store.catalog.upsert([_track(1)])
-    t0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
-    plays = [
-        Play(user="u", played_at=t0 + timedelta(minutes=i), ms_played=1000 * i, title=f"Song {i}", artist="A",
-             track_id=_track(1).id if i == 1 else None, track_uri=None if i else "spotify:track:" + "a" * 22)
-        for i in range(4)
-    ]  # fmt: skip
-    assert store.plays.add(plays) == (4, 0)
-    assert store.plays.add([*plays[1:], plays[0].model_copy(update={"user": "v"})]) == (1, 3)
-    assert store.plays.count("u") == 4 and store.plays.count("v") == 1
-    listed = store.plays.list("u")
-    assert [p.title for p in listed] == ["Song 3", "Song 2", "Song 1", "Song 0"]
-    assert listed[2].track_id == _track(1).id and listed[0].played_at == t0 + timedelta(minutes=3)
-    assert [
-        p.title for p in store.plays.list("u", since=t0 + timedelta(minutes=1), until=t0 + timedelta(minutes=3))
-    ] == [
-        "Song 2",
-        "Song 1",
-    ]
-    assert store.plays.delete("u", before=t0 + timedelta(minutes=2)) == 2
-    assert store.plays.count("u") == 2 and store.plays.delete("u") == 2 and store.plays.count("v") == 1

@@ -16,7 +16,9 @@ from echotune.tools.config import Config, load_config
 from echotune.tools.store import Store, open_store
 
 if TYPE_CHECKING:
+    from echotune.tools.cache import Cache
     from echotune.tools.catalog import CatalogIndex
+    from echotune.tools.playback.backend import Player
 
 T = TypeVar("T")
 Progress = Callable[[str, int, int], None]
@@ -88,6 +90,21 @@ class Context:
         from echotune.tools.catalog import CatalogIndex
 
         return self.lazy("catalog", lambda: CatalogIndex.load(self))
+
+    @property
+    def player(self) -> Player:
+        """The music player: Spotify when an account is linked, else the local player over the catalog."""
+        from echotune.tools.playback.backend import player_for
+
+        return player_for(self)
+
+    @property
+    def cache(self) -> Cache:
+        """Redis when `redis_url` is configured (shared by every process), else this process's memory."""
+        from echotune.tools.cache import MemoryCache, RedisCache
+
+        url = self.config.redis_url
+        return self.lazy("cache", lambda: RedisCache(url) if url else MemoryCache())
 
     def close(self) -> None:
         self.store.close()

@@ -156,3 +156,31 @@ class Feedback(BaseModel):
         if not v.strip():
             raise ValueError("track_id must not be empty")
         return v
+
+
+class LocalPlaylist(BaseModel):
+    """A playlist of the local player (used when no Spotify account is linked)."""
+
+    id: str = Field(description="22 base62 characters, like a Spotify id.")
+    user: str
+    name: str
+    description: str | None = None
+    public: bool = False
+    created_at: datetime
+    updated_at: datetime
+    tracks: int = Field(0, ge=0, description="How many items it holds (filled in by the store).")
+
+
+class PlaylistEntry(BaseModel):
+    """One item of a local playlist, in order."""
+
+    position: int = Field(ge=0)
+    track_id: str
+    added_at: datetime
+
+
+class SavedEntry(BaseModel):
+    """A track saved to a user's local library."""
+
+    track_id: str
+    saved_at: datetime

@@ -24,7 +24,7 @@ from echotune.tools.models import Event
 Effect = Literal["read", "act", "destroy"]
 """read: changes nothing; act: changes playback, playlists or settings; destroy: deletes data."""
 
-TOOL_MODULES: tuple[str, ...] = ("catalog", "settings")
+TOOL_MODULES: tuple[str, ...] = ("catalog", "settings", "player", "playlists", "library", "spotify")
 """Capability modules under echotune.tools whose `@tool` functions make up the registry, in listing order."""
 
 

@@ -12,7 +12,11 @@ from typing import Any
 
 import typer
 
-from echotune.cli import agent_commands, commands  # noqa: F401  (registers the hand-written commands)
+from echotune.cli import (
+    agent_commands,  # noqa: F401  (chat and ask)
+    commands,  # noqa: F401  (registers the hand-written commands)
+    spotify_commands,  # noqa: F401  (spotify login / logout)
+)
 from echotune.cli.app import GROUP_HELP, app, group
 from echotune.cli.state import CliState
 

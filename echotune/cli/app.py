@@ -25,6 +25,12 @@ app = typer.Typer(
 GROUP_HELP = {  # every registry tool group, with its help (a test checks this against the registry)
     "catalog": "Search and inspect the music catalog.",
     "settings": "Show and change your settings (versioned: a stale change is refused).",
+    "player": "Play, pause, skip, seek, volume, shuffle, repeat: on Spotify when linked, else the local player.",
+    "queue": "Add to the play queue and see what plays next.",
+    "devices": "List the devices that can play and move playback between them.",
+    "playlists": "Your playlists: list, create, add and remove tracks, list items.",
+    "library": "Your saved tracks, top tracks and artists, and what you played recently.",
+    "spotify": "Link a Spotify account (login, logout), search Spotify, sync your Spotify listening.",
 }
 
 _groups: dict[str, typer.Typer] = {}

@@ -77,10 +77,12 @@ def _tour(state: CliState) -> None:
         render(result)
         return result
 
+    linked = ctx.player.backend == "spotify"
+    playback = "Spotify (your linked account)" if linked else "local player (no Spotify account linked)"
     _step("EchoTune demo: what is in use")
     console.print(
         f"data dir  {cfg.data_dir}\nstore     {ctx.store.backend} ({ctx.store.location})\n"
-        f"provider  offline (no key, no network)\nplayback  local player (no Spotify account linked)\n"
+        f"provider  offline (no key, no network)\nplayback  {playback}\n"
         f"user      {ctx.user}"
     )
 
@@ -96,6 +98,15 @@ def _tour(state: CliState) -> None:
     if hits.tracks:
         _step("One track in full", f"echotune catalog show {hits.tracks[0].id}")
         tool("catalog_get", {"track": hits.tracks[0].id})
+
+    if not linked:  # never take over someone's real Spotify for a demo
+        _step("The local player plays the catalog by name", 'echotune player play "hey jude"')
+        tool("player_play", {"what": "hey jude"})
+        _step("Queue what comes next, and see the queue", 'echotune queue add "bohemian rhapsody"')
+        tool("queue_add", {"track": "bohemian rhapsody"})
+        tool("queue_show", {"limit": 3})
+        _step("Skip: the skipped song is recorded as a play, like Spotify would", "echotune player next")
+        tool("player_next")
 
     _step("Your settings are versioned", "echotune settings show")
     view = tool("settings_get")

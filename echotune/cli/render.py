@@ -1,7 +1,8 @@
 """Printing tool results: JSON for scripts, readable tables for people. Results go to stdout, nothing else.
 
 Lists of records become tables (a record model may name its columns in a `table_columns` class variable);
-everything else becomes one key/value table with dotted keys for nested values.
+everything else becomes one key/value table with dotted keys for nested values. A result with a `message` prints
+it first; fields named in a `cli_hidden` class variable appear in --json only.
 """
 
 from __future__ import annotations
@@ -63,7 +64,13 @@ def render(result: BaseModel, *, as_json: bool = False) -> None:
         return
     scalars: dict[str, Any] = {}
     tables: list[tuple[str, list[BaseModel]]] = []
+    message = getattr(result, "message", None)
+    if isinstance(message, str) and message:
+        print(message)  # a result that says what happened in a sentence says it first, unwrapped
+    hidden = set(getattr(result, "cli_hidden", ()))  # shown in --json only: the message says it already
     for name in type(result).model_fields:
+        if name in hidden or (name == "message" and isinstance(message, str)):
+            continue
         value = getattr(result, name)
         if isinstance(value, list) and (not value or isinstance(value[0], BaseModel)):
             tables.append((name.replace("_", " "), value))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import inspect
 import json
+import sys
 import types
 import typing
 from typing import Any, Literal, get_args, get_origin
@@ -84,6 +85,20 @@ def _arguments(spec: ToolSpec, values: dict[str, Any]) -> dict[str, Any]:
     return args
 
 
+def _accept_offer(context: Any, exc: Exception, *, interactive: bool) -> Any:
+    """An error may carry an offer: the tool call that would fix it (e.g. play on the one available device).
+    At a terminal, ask; otherwise (scripts, --json) the error stands, offer included in its details."""
+    from echotune.tools.registry import call_tool
+
+    offer = (getattr(exc, "details", None) or {}).get("offer")
+    if not (offer and interactive and sys.stdin.isatty() and sys.stderr.isatty()):
+        raise exc
+    print(getattr(exc, "message", str(exc)), file=sys.stderr)
+    if not typer.confirm(offer["question"], default=True, err=True):
+        raise exc
+    return call_tool(context, offer["tool"], offer["args"])
+
+
 def tool_command(spec: ToolSpec) -> typer.models.CommandFunctionType:
     """A typer command function for `spec`, with a signature built from its input model."""
 
@@ -93,7 +108,13 @@ def tool_command(spec: ToolSpec) -> typer.models.CommandFunctionType:
 
         state = state_of(ctx)
         state.json = json_out
-        render(call_tool(state.context(), spec.name, _arguments(spec, values)), as_json=json_out)
+        context = state.context()
+        arguments = _arguments(spec, values)
+        try:
+            result = call_tool(context, spec.name, arguments)
+        except Exception as exc:
+            result = _accept_offer(context, exc, interactive=not json_out)
+        render(result, as_json=json_out)
 
     fields = spec.input_model.model_fields
     assert not {"ctx", "json_out"} & set(fields), f"{spec.name}: 'ctx' and 'json_out' are reserved"

@@ -12,8 +12,13 @@ def open_store(config: Config) -> Store:
         from echotune.tools.store.sqlite import SqliteStore
 
         return SqliteStore(config.sqlite_path)
-    from echotune.tools.errors import NotConfiguredError
+    try:
+        from echotune.tools.store.mongo import MongoStore
+    except ImportError as exc:  # pymongo is the [mongo] extra
+        from echotune.tools.errors import NotConfiguredError
 
-    raise NotConfiguredError(
-        f"The {config.store!r} store backend is not available in this version.", hint="use ECHOTUNE_STORE=sqlite"
-    )
+        raise NotConfiguredError(
+            f"store='mongo' needs pymongo ({exc.name} is missing)", hint="pip install 'echotune[mongo]'"
+        ) from exc
+    assert config.mongo_uri is not None  # Config refuses store='mongo' without a URI
+    return MongoStore(config.mongo_uri, config.mongo_db)

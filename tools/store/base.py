@@ -10,7 +10,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from echotune.tools.models import Event, Feedback, Play, SettingsChange, StoredSettings, Track
+from echotune.tools.models import (
+    Event,
+    Feedback,
+    LocalPlaylist,
+    Play,
+    PlaylistEntry,
+    SavedEntry,
+    SettingsChange,
+    StoredSettings,
+    Track,
+)
 
 
 class CatalogRepo(Protocol):
@@ -43,7 +53,9 @@ class EventsRepo(Protocol):
 
 
 class FeedbackRepo(Protocol):
-    def add(self, feedback: Feedback) -> None: ...
+    def add(self, feedback: Feedback) -> None:
+        """Store one reaction; NotFoundError when the track is not in the catalog."""
+
     def for_user(self, user: str, since: datetime | None = None) -> list[Feedback]: ...
 
 
@@ -60,6 +72,45 @@ class PlaysRepo(Protocol):
     def count(self, user: str) -> int: ...
     def delete(self, user: str, *, before: datetime | None = None) -> int:
         """Delete a user's plays (all, or those before a time); returns how many."""
+
+
+class PlayerStateRepo(Protocol):
+    """The local player's state document per user (now playing, position, queue, volume, ...)."""
+
+    def get(self, user: str) -> tuple[int, dict[str, Any]] | None:
+        """(version, document), or None when the user never played anything locally."""
+
+    def put(self, user: str, doc: dict[str, Any], *, expected_version: int, at: datetime) -> int:
+        """Write `doc` as version expected_version + 1 iff the stored version is still `expected_version`
+        (0: none stored yet); returns the new version. Raises ConflictError otherwise."""
+
+
+class LocalPlaylistsRepo(Protocol):
+    """The local player's playlists and their ordered items."""
+
+    def create(self, playlist: LocalPlaylist) -> None: ...
+    def get(self, user: str, playlist_id: str) -> LocalPlaylist | None: ...
+    def list(self, user: str, *, limit: int, offset: int = 0) -> tuple[list[LocalPlaylist], int]:
+        """A page of a user's playlists, oldest first, and how many there are in all."""
+
+    def add_items(self, playlist_id: str, track_ids: Sequence[str], *, position: int | None, at: datetime) -> int:
+        """Insert tracks at `position` (None: at the end), in one transaction; returns how many."""
+
+    def remove_items(self, playlist_id: str, track_ids: Sequence[str], *, at: datetime) -> int:
+        """Remove every occurrence of these tracks; returns how many items went."""
+
+    def items(self, playlist_id: str, *, limit: int, offset: int = 0) -> tuple[list[PlaylistEntry], int]: ...
+
+
+class LibraryRepo(Protocol):
+    """Tracks a user saved to their local library ("liked songs" of the local player)."""
+
+    def save(self, user: str, track_ids: Sequence[str], at: datetime) -> int:
+        """Save tracks not saved yet; returns how many were new."""
+
+    def remove(self, user: str, track_ids: Sequence[str]) -> int: ...
+    def list(self, user: str, *, limit: int, offset: int = 0) -> tuple[list[SavedEntry], int]:
+        """Newest first, and how many there are in all."""
 
 
 class MetaRepo(Protocol):
@@ -79,5 +130,8 @@ class Store(Protocol):
     feedback: FeedbackRepo
     plays: PlaysRepo
     meta: MetaRepo
+    player_state: PlayerStateRepo
+    local_playlists: LocalPlaylistsRepo
+    library: LibraryRepo
 
     def close(self) -> None: ...

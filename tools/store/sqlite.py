@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from echotune.tools.errors import ConflictError, NotConfiguredError
+from echotune.tools.errors import ConflictError, NotConfiguredError, NotFoundError
 from echotune.tools.models import Event, Feedback, Play, SettingsChange, StoredSettings, Track
 from echotune.tools.text import match_key
 
@@ -86,6 +86,9 @@ class SqliteStore:
         self.feedback = SqliteFeedback(self)
         self.plays = SqlitePlays(self)
         self.meta = SqliteMeta(self)
+        from echotune.tools.store.sqlite_player import attach_player_repos
+
+        attach_player_repos(self)
 
     # -- connections and transactions -------------------------------------------------------------------
     def conn(self) -> sqlite3.Connection:
@@ -349,6 +352,8 @@ class SqliteFeedback:
         self.s = store
 
     def add(self, feedback: Feedback) -> None:
+        if self.s.catalog.get(feedback.track_id) is None:
+            raise NotFoundError(f"No track {feedback.track_id} in the catalog", hint="give feedback on a known track")
         with self.s.tx() as conn:
             conn.execute(
                 "INSERT INTO feedback (user, track_id, kind, at) VALUES (?, ?, ?, ?)",

@@ -1,0 +1,46 @@
+"""MongoDB specifics: clear errors when it is unreachable or newer than the code, and EchoTune end to end on it."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from echotune.cli import main
+from echotune.tools.errors import NotConfiguredError
+from echotune.tools.store.mongo import SCHEMA_VERSION, MongoStore
+
+
+def test_unreachable_server_is_a_clear_error() -> None:
+    with pytest.raises(NotConfiguredError, match=r"Cannot use MongoDB at mongodb://u:\*\*\*@127.0.0.1:9") as info:
+        MongoStore("mongodb://u:secret@127.0.0.1:9/", timeout_ms=300)
+    assert "ECHOTUNE_MONGO_URI" in info.value.hint and "secret" not in info.value.message
+
+
+def test_database_from_a_newer_echotune_is_refused(mongo_uri: str) -> None:
+    name = f"future_{uuid.uuid4().hex[:8]}"
+    store = MongoStore(mongo_uri, name)
+    store.db["meta"].update_one({"_id": "schema_version"}, {"$set": {"value": str(SCHEMA_VERSION + 1)}})
+    store.close()
+    with pytest.raises(NotConfiguredError, match="newer EchoTune"):
+        MongoStore(mongo_uri, name)
+    from pymongo import MongoClient
+
+    with MongoClient(mongo_uri) as client:
+        client.drop_database(name)
+
+
+def test_cli_settings_and_doctor_on_mongo(mongo_uri: str, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("ECHOTUNE_STORE", "mongo")
+    monkeypatch.setenv("ECHOTUNE_MONGO_URI", mongo_uri)
+    monkeypatch.setenv("ECHOTUNE_MONGO_DB", f"cli_{uuid.uuid4().hex[:8]}")
+    assert main(["settings", "set", "market", "SE"]) == 0
+    assert main(["settings", "set", "market", "NO", "--expected-version", "0"]) == 4
+    capsys.readouterr()
+    assert main(["settings", "show", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["version"], shown["settings"]["market"]) == (1, "SE")
+    assert main(["doctor", "--json"]) == 0
+    store_check = next(c for c in json.loads(capsys.readouterr().out)["checks"] if c["name"] == "store")
+    assert store_check["detail"].startswith("mongo at mongodb://127.0.0.1")
