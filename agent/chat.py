@@ -263,7 +263,9 @@ def line_reader(history_file: str | None) -> Callable[[str], str]:
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory, InMemoryHistory
 
-    session: PromptSession[str] = PromptSession(history=FileHistory(history_file) if history_file else InMemoryHistory())
+    session: PromptSession[str] = PromptSession(
+        history=FileHistory(history_file) if history_file else InMemoryHistory()
+    )
     yes_no: PromptSession[str] = PromptSession()
 
     def read(prompt: str) -> str:

@@ -96,8 +96,33 @@ class Entities:
         return set(self._vocab["titles"])
 
     @cached_property
+    def common_words(self) -> set[str]:
+        """Whole words of MiniLM's vocabulary: everyday words ("yesterday", "help") that single-word titles
+        share, so masking them would hide what a request means."""
+        from tokenizers import Tokenizer
+
+        from echotune.agent.offline.embed import model_dir
+
+        vocab = Tokenizer.from_file(str(model_dir() / "tokenizer.json")).get_vocab()
+        return {w for w in vocab if w.isalpha()}
+
+    @cached_property
     def genres(self) -> set[str]:
         return set(self._vocab["genres"])
+
+    def mentions(self, text: str) -> bool:
+        """Whether text names a catalog song or artist (single everyday words like "rome" do not count)."""
+        words = text.split()
+        for size in range(min(6, len(words)), 0, -1):
+            for i in range(len(words) - size + 1):
+                phrase = " ".join(words[i : i + size])
+                if size == 1 and (phrase in self.common_words or phrase in COMMON_WORDS or len(phrase) < 4):
+                    continue
+                if size == 2 and all(w in COMMON_WORDS or w in self.common_words for w in words[i : i + size]):
+                    continue  # "tell me", "hey you": everyday speech as much as titles
+                if phrase in self.titles or phrase in self.artists:
+                    return True
+        return False
 
     def mask(self, text: str) -> str:
         """Normalised text with catalog titles and artist names replaced by "something", so that the words of a
@@ -112,7 +137,8 @@ class Entities:
                     continue
                 if size > 1 and all(w in COMMON_WORDS for w in words[i : i + size]):
                     continue
-                if (size > 1 and phrase in self.titles) or phrase in self.artists:
+                rare = size == 1 and phrase not in self.common_words  # "wonderwall", not "yesterday"
+                if ((size > 1 or rare) and phrase in self.titles) or phrase in self.artists:
                     out.append("something")
                     i += size
                     break

@@ -33,7 +33,7 @@ LEAD = re.compile(
     r"|(?:(?:have|did|do) i (?:ever )?(?:listen(?:ed)?|play(?:ed)?|hear(?:d)?)(?: to)?|when did i (?:last )?"
     r"(?:listen(?:ed)?|play(?:ed)?|hear(?:d)?)(?: to)?|how (?:often|many times) (?:did|have) i (?:play(?:ed)?|"
     r"listen(?:ed)? to|hear(?:d)?))\s+"
-    r"|(?:find|search(?: for| the catalog(?:ue)? for)?|look(?: up| for)?|remove|take|save|unsave|unlike|heart|put|lookup|show(?: me)?|give(?: me)?|get(?: me)?|tell me(?: more)?"
+    r"|(?:do you know|have you heard(?: of)?|find|search(?: for| the catalog(?:ue)? for)?|look(?: up| for)?|remove|take|save|unsave|unlike|heart|put(?: on)?|lookup|show(?: me)?|give(?: me)?|get(?: me)?|tell me(?: more)?"
     r"(?: about)?|list|do you have|is there|are there|have you got|play|put on|start playing|queue(?: up)?|add|"
     r"recommend(?: me)?|suggest(?: me)?|what about|how about|busca(?:r)?|pon(?:me)?|reproduce|spiele?|such(?:e)?|"
     r"cherche|joue|toca|suona|cerca|procura)\s+"
@@ -64,7 +64,9 @@ YEAR_AFTER = re.compile(
     r"\b(?:released |came out |out )?(?:since|after|from|newer than|later than|starting) ((?:19|20)\d\d)\b|\b((?:19|20)\d\d) (?:and|or) (?:later|"
     r"newer|after|onwards|on)\b"
 )
-YEAR_BEFORE = re.compile(r"\b(?:released |came out |out )?(?:before|until|older than|earlier than|up to|prior to) ((?:19|20)\d\d)\b")
+YEAR_BEFORE = re.compile(
+    r"\b(?:released |came out |out )?(?:before|until|older than|earlier than|up to|prior to) ((?:19|20)\d\d)\b"
+)
 YEAR_IN = re.compile(r"\b(?:released in|came out in|in|from|of) ((?:19|20)\d\d)\b")
 COUNT_NOUNS = (
     r"(?:songs?|tracks?|tunes?|artists?|bands?|genres?|results?|items?|changes?|things|ones|picks|recommendations?|"
@@ -85,7 +87,7 @@ ENUM_SYNONYMS: dict[str, tuple[str, ...]] = {
     "tracks": ("songs", "tracks", "song", "track", "tunes", "canciones", "lieder", "titres"),
     "artists": ("artists", "artist", "bands", "band", "singers", "musicians", "kunstler", "artistas"),
     "genres": ("genres", "genre", "styles", "kinds of music", "generos"),
-    "off": ("off", "stop", "disable", "no repeat", "dont repeat"),
+    "off": ("off", "stop", "disable", "no repeat", "dont repeat", "no more", "stop repeating"),
     "track": ("this song", "this track", "the song", "the track", "one song", "current song"),
     "context": ("album", "playlist", "everything", "all", "the queue"),
     "json": ("json",),
@@ -190,7 +192,7 @@ class Extraction:
 COUNT_NAMES = {"limit", "count", "n", "k", "top", "size", "number", "how_many", "max_results", "num_results",
                "max_items", "amount", "length", "num_tracks", "tracks_count"}  # fmt: skip
 TEXT_NAMES = {"query", "q", "text", "prompt", "description", "request", "mood", "search", "keywords", "phrase",
-              "free_text", "terms", "activity", "vibe", "message"}  # fmt: skip
+              "free_text", "terms", "activity", "vibe", "message", "what", "words"}  # fmt: skip
 PERIOD_NAMES = {"period", "range", "time_range", "timeframe", "window", "term", "span", "when"}
 START_NAMES = {"since", "start", "from_date", "after", "start_date", "date_from", "begin", "from", "frm", "start_at"}
 END_NAMES = {"until", "end", "to_date", "before", "end_date", "date_to", "to", "end_at"}
@@ -434,6 +436,8 @@ def position(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> An
         seconds = int(m.group(1)) * 60 + int(m.group(2))
     else:
         seconds = int(m.group(3)) * (60 if m.group(4).startswith("m") else 1)
+    if f.kind == "str":
+        return str(seconds)
     value = seconds * 1000 if "ms" in f.name or "milli" in f.description.lower() else seconds
     return int(f.clamp(value))
 
@@ -450,9 +454,11 @@ def volume(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
 
 
 def device(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
-    m = env.search(re.compile(r"\b(?:on|to|onto|in) (?:my |the )?((?:\w+ ){0,2}?(?:phone|laptop|speaker|tv|"
-                              r"kitchen|living room|bedroom|desktop|computer|car|echo|device|mac|pc|ipad|tablet|"
-                              r"sonos|office)\w*)\b"))  # fmt: skip
+    nouns = (
+        r"(?:phone|laptop|speakers?|tv|kitchen|living room|bedroom|desktop|computer|car|echo|device|mac|pc|"
+        r"ipad|tablet|sonos|office|stereo|headphones)"
+    )
+    m = env.search(re.compile(rf"\b(?:on|to|onto|in) (?:my |the )?((?:\w+ ){{0,2}}?{nouns}\w*(?: {nouns})?)\b"))
     if m:
         env.use(m.start(), m.end())
         return m.group(1)
@@ -478,6 +484,10 @@ def name(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
                   r"for|from)\b|$)", env.raw, re.I)  # fmt: skip
     if m:
         return m.group(1).strip().strip(".!?")
+    if f.required:  # "new playlist chill evenings", "make a playlist for running"
+        rest = re.sub(r"\b(playlists?|create|make|new|start|build|an?|for)\b", " ", env.residual())
+        rest = " ".join(rest.split())
+        return rest or MISSING
     return MISSING
 
 
@@ -573,17 +583,38 @@ def enum(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
         if p is not None:
             value = _enum_for_period(values, p)
             return [value] if f.kind == "list" else value
-    best: tuple[int, Any] | None = None
+    best: tuple[int, int, Any] | None = None
     for v in values:
         if v is None:
             continue
         for word in _synonyms(v):
             m = re.search(rf"\b{re.escape(word)}\b", env.text)
             if m and env.free(m.start(), m.end()) and (best is None or m.start() < best[0]):
-                best = (m.start(), v)
+                best = (m.start(), m.end(), v)
     if best is None:
-        return MISSING
-    return [best[1]] if f.kind == "list" else best[1]
+        inferred = _infer_enum(f, values, env)
+        if inferred is MISSING:
+            return MISSING
+        return [inferred] if f.kind == "list" else inferred
+    if str(best[2]).lower() in ("playlist", "album", "artist", "track", "tracks", "artists", "genres"):
+        env.use(best[0], best[1])  # "put on my road trip playlist": the word says what, the rest is the name
+    return [best[2]] if f.kind == "list" else best[2]
+
+
+def _infer_enum(f: FieldSpec, values: tuple[Any, ...], env: Env) -> Any:
+    """An enum value the request implies without naming it: "shuffle my music" is on; "play some queen" is an
+    artist when the words are exactly an artist's name."""
+    lowered = {str(v).lower(): v for v in values if v is not None}
+    if {"on", "off"} <= set(lowered):
+        return lowered["off"] if FALSE_WORDS.search(env.text) else lowered["on"]
+    if {"like", "dislike"} <= set(lowered):  # "I'm not into this song", "this one is great"
+        return lowered["dislike"] if FALSE_WORDS.search(env.text) else lowered["like"]
+    if "artist" in lowered and env.entities is not None:
+        rest = env.residual()
+        if rest and rest not in env.entities.titles and env.entities.artist_in(rest.split(), allow_common=True) and \
+                len(rest.split()) <= 4 and env.entities.artist(rest):  # fmt: skip
+            return lowered["artist"]
+    return MISSING
 
 
 def boolean(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
@@ -641,8 +672,9 @@ def track(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
         values = [v for v in (_track_value(f, i) for i in items) if v]
         if values:
             return values if many else values[0]
-    if env.entities is None:
-        return MISSING
+    words_field = any(category(g, tool) == "text" for g in tool.fields.values())
+    if env.entities is None or (words_field and not f.required and not seed_field):
+        return MISSING  # the tool takes the words themselves ("play hey jude"): leave them to that field
     phrase = ""
     if seed_field or SEED_CUE.search(env.text):
         m = env.search(SEED_CUE)
@@ -811,6 +843,18 @@ EXTRACTORS: dict[str, Extractor] = {
     "text": text,
     "string": string,
 }
+
+
+def fan_out(tool: ToolInfo, env: Env, args: dict[str, Any]) -> list[dict[str, Any]]:
+    """'queue them' with a tool that takes one track: one call per referenced track."""
+    if not env.refs or len(env.refs) < 2 or not re.search(r"\b(them|those|these|all|they|los|las|sie|les)\b", env.text):
+        return [args]
+    for name, f in tool.fields.items():
+        if category(f, tool) == "track" and f.kind in ("str", "any") and name in args:
+            values = [v for v in (_track_value(f, item) for item in env.refs) if v]
+            if len(values) > 1:
+                return [{**args, name: v} for v in values]
+    return [args]
 
 
 def clean(args: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import ConfigDict, Field, PrivateAttr
 
 from echotune.agent.offline.answer import Outcome, compose, is_track
-from echotune.agent.offline.extract import Env, extract
+from echotune.agent.offline.extract import Env, extract, fan_out
 from echotune.agent.offline.router import ExampleIndex, Plan, Router, tools_digest
 from echotune.agent.offline.toolinfo import ToolInfo, tool_infos
 
@@ -92,7 +92,8 @@ class OfflineChatModel(BaseChatModel):
                     vectors[text] = self._encode([text])[0]
                 return vectors[text]
 
-            return Router(self.tools_info, examples, embed, mask)
+            mentions = entities.mentions if entities is not None else (lambda text: False)
+            return Router(self.tools_info, examples, embed, mask, mentions)
 
         return self._lazy(f"router.{digest}", build)
 
@@ -125,16 +126,24 @@ class OfflineChatModel(BaseChatModel):
         failed = any(o.error is not None for o in outcomes)
         if done < len(plan.steps) and not failed and self.tools_info:
             step = plan.steps[done]
-            args = step.args
+            calls = [step.args]
             if done > 0 and step.refers:
                 env = self._env(step.text, [*reversed(outcomes), *reversed(prior_outcomes)])
                 got = extract(self.tools_info[step.tool], env)
                 if got.missing:
                     question = self.router().ask_for(self.tools_info[step.tool], got.missing[0], got.notes)
                     return self._answer(compose(outcomes, [question]), messages, first=first)
-                args = got.args
-            call = {"name": step.tool, "args": args, "id": f"offline_{h}_{done}", "type": "tool_call"}
-            return AIMessage(content="", tool_calls=[call], usage_metadata=_usage(messages, json.dumps(args)))
+                calls = fan_out(self.tools_info[step.tool], env, got.args)
+            tool_calls = [
+                {
+                    "name": step.tool,
+                    "args": args,
+                    "id": f"offline_{h}_{done}" + (f"_{i}" if i else ""),
+                    "type": "tool_call",
+                }
+                for i, args in enumerate(calls)
+            ]
+            return AIMessage(content="", tool_calls=tool_calls, usage_metadata=_usage(messages, json.dumps(calls)))
         return self._answer(compose(outcomes, plan.notes), messages, first=first)
 
     def _plan(self, request: str, prior: list[Outcome], pending: dict[str, Any] | None) -> Plan:

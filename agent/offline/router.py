@@ -36,8 +36,10 @@ from echotune.tools.text import normalize
 
 SURE = 0.62  # combined score above which a tool is taken without a second thought
 ENOUGH = 0.42  # below this, the request is unclear
+NO_SIGNAL_ENOUGH = 0.5  # ...and this when no rule fired and no catalog name was mentioned
 CLOSE = 0.04  # two tools this close (and neither SURE) -> ask which
 STEP_ENOUGH = 0.5  # each half of a two-step request must be at least this clear
+UNBOUND_RULE = 0.35  # a rule this strong for a tool not given: say it cannot be done here
 FAST_RULE = 0.35  # a rule this strong, with no rival rule, decides without embedding
 NOW_PLAYING = "player_now_playing"  # what "this song" means when nothing else was mentioned
 
@@ -130,11 +132,13 @@ class Router:
         examples: ExampleIndex,
         embed: Callable[[str], np.ndarray],
         mask: Callable[[str], str] = lambda text: text,
+        mentions: Callable[[str], bool] = lambda text: False,
     ):
         self.tools = tools
         self.examples = examples
         self.embed = embed
         self.mask = mask
+        self.mentions = mentions
 
     # -- scoring -------------------------------------------------------------------------------------------
     def rule_scores(self, text: str) -> dict[str, float]:
@@ -157,7 +161,7 @@ class Router:
     def unbound_intent(self, text: str) -> str | None:
         """A tool EchoTune plans but this agent was not given, when the request clearly wants it."""
         rules = self.rule_scores(text)
-        wanted = [(w, n) for n, w in rules.items() if n not in self.tools and w >= 0.4]
+        wanted = [(w, n) for n, w in rules.items() if n not in self.tools and w >= UNBOUND_RULE]
         return max(wanted)[1] if wanted else None
 
     # -- planning ------------------------------------------------------------------------------------------
@@ -194,7 +198,10 @@ class Router:
         if missing_tool and (best is None or best.score < SURE or best.rule <= 0):
             return Plan(reply=self.cannot(missing_tool))
         clear_rule = best is not None and best.rule >= 0.3 and (second is None or best.score - second.score >= 0.1)
-        if best is None or (best.score < ENOUGH and not clear_rule):
+        # nothing musical in it at all (no rule, no title or artist): similarity alone must be strong
+        no_signal = not any(w > 0 for w in self.rule_scores(text).values()) and not self.mentions(text)
+        needed = NO_SIGNAL_ENOUGH if no_signal else ENOUGH
+        if best is None or (best.score < needed and not clear_rule):
             return Plan(reply=self.unsure(), pending={"kind": "unclear", "text": raw})
         if second and best.score < SURE and best.score - second.score < CLOSE and second.score >= ENOUGH:
             return self._which(raw, best.tool, second.tool)

@@ -61,7 +61,7 @@ def chat(
 @app.command()
 def ask(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help="What to ask, e.g. \"find three songs like hey jude\".")],
+    text: Annotated[str, typer.Argument(help='What to ask, e.g. "find three songs like hey jude".')],
     session: Annotated[str | None, typer.Option(help="Continue this session (default: a one-off).")] = None,
     provider: Provider = None,
     model: Model = None,

@@ -45,7 +45,9 @@ def _chat(state: CliState) -> None:
         "(`echotune demo < /dev/null` shows the scripted tour.)"
     )
     with Agent(ctx) as agent:
-        Chat(agent, session="demo", provider="offline", read=line_reader(str(ctx.config.data_dir / "chat_history.txt"))).run()
+        Chat(
+            agent, session="demo", provider="offline", read=line_reader(str(ctx.config.data_dir / "chat_history.txt"))
+        ).run()
 
 
 def _agent_turns(ctx: Any) -> None:

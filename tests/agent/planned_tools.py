@@ -42,6 +42,13 @@ PERIOD = (Period, F("month", "Which period: the last week, month, year, or all t
 
 
 def planned_tools() -> list[StructuredTool]:
+    """Stand-ins for the planned tools the registry does not have yet (merged ones are the real thing)."""
+    from echotune.tools.registry import all_tools
+
+    return [t for t in _all_planned() if t.name not in all_tools()]
+
+
+def _all_planned() -> list[StructuredTool]:
     return [
         _tool(
             "history_import",

@@ -34,7 +34,9 @@ class ScriptedChatModel(BaseChatModel):
         message = self.script[0] if self.repeat_last and len(self.script) == 1 else self.script.pop(0)
         return message.model_copy(deep=True)
 
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
         return ChatResult(generations=[ChatGeneration(message=self._next(messages))])
 
     def _stream(

@@ -144,7 +144,7 @@ def test_concurrent_sessions(agent_ctx: Context) -> None:
                 for q in (queries[i], queries[(i + 1) % 4]):
                     agent.ask(q, session=f"c{i}")
                 agent.ask("find halo", session="shared")
-            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            except BaseException as exc:
                 errors.append(exc)
 
         threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]

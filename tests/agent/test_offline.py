@@ -58,7 +58,7 @@ def first_call(model: OfflineChatModel, text: str) -> tuple[str | None, dict[str
     return None, {}, str(msg.text)
 
 
-@pytest.mark.parametrize("suite", ["routing.yaml", "routing_holdout.yaml"])
+@pytest.mark.parametrize("suite", ["routing.yaml", "routing_holdout.yaml", "routing_fresh.yaml"])
 def test_tool_selection_accuracy(full: OfflineChatModel, suite: str) -> None:
     cases = yaml.safe_load((DATA / suite).read_text())
     wrong = []
@@ -102,17 +102,23 @@ def test_arguments_from_the_schema(today: OfflineChatModel, text: str, tool: str
     [
         ("who are my top artists last month", "history_top", {"kind": "artists", "period": "month"}),
         ("my top 5 genres of all time", "history_top", {"kind": "genres", "period": "all", "limit": 5}),
-        ("jump to 1:30", "player_seek", {"position_ms": 90000}),
-        ("volume 35", "player_volume", {"volume_percent": 35}),
-        ("turn shuffle off", "player_shuffle", {"state": False}),
+        ("jump to 1:30", "player_seek", {"position": "90"}),
+        ("volume 35", "player_volume", {"percent": 35}),
+        ("turn shuffle off", "player_shuffle", {"state": "off"}),
+        ("shuffle my music", "player_shuffle", {"state": "on"}),
+        ("stop repeating", "player_repeat", {"state": "off"}),
+        ("I'm not into this song", "recommend_feedback", {"kind": "dislike"}),
         ("create a playlist called Road Trip", "playlist_create", {"name": "Road Trip"}),
         ("thumbs down", "recommend_feedback", {"kind": "dislike"}),
         ("import ~/Downloads/my_spotify_data.zip", "history_import", {"paths": ["~/Downloads/my_spotify_data.zip"]}),
         ("export my history as csv", "history_export", {"format": "csv"}),
         ("recommend songs like hey jude", "recommend_tracks", {"seeds": ["1eT2CjXwFXNx6oY5ydvzKU"]}),
         ("suggest music for a rainy sunday", "recommend_tracks", {"text": "for a rainy sunday"}),
-        ("play hey jude", "player_play", {"tracks": ["1eT2CjXwFXNx6oY5ydvzKU"]}),
-        ("queue let it be and halo", "queue_add", {"tracks": ["7iN1s7xHE4ifF5povM6A48", "4JehYebiI9JE8sR8MisGVb"]}),
+        ("play hey jude", "player_play", {"what": "hey jude"}),
+        ("play some queen", "player_play", {"what": "queen", "kind": "artist"}),
+        ("put on my road trip playlist", "player_play", {"what": "road trip", "kind": "playlist"}),
+        ("queue let it be", "queue_add", {"track": "7iN1s7xHE4ifF5povM6A48"}),
+        ("move the music to the kitchen speaker", "devices_transfer", {"device": "kitchen speaker"}),
         ("add halo to my workout playlist", "playlist_add_tracks",
          {"playlist": "workout", "tracks": ["4JehYebiI9JE8sR8MisGVb"]}),
     ],
@@ -159,8 +165,12 @@ def test_two_step_plan_with_planned_tools(full: OfflineChatModel) -> None:
     tracks = [{"id": f"id{i}", "title": f"Song {i}", "artists": "X"} for i in range(3)]
     history += [first, ToolMessage(json.dumps({"tracks": tracks}), tool_call_id=first.tool_calls[0]["id"])]
     second = full.respond(history)
-    assert [(c["name"], c["args"]) for c in second.tool_calls] == [("queue_add", {"tracks": ["id0", "id1", "id2"]})]
-    history += [second, ToolMessage(json.dumps({"queued": 3}), tool_call_id=second.tool_calls[0]["id"])]
+    # queue_add takes one track: one call per track, in one step
+    assert [(c["name"], c["args"]) for c in second.tool_calls] == [("queue_add", {"track": f"id{i}"}) for i in range(3)]
+    assert len({c["id"] for c in second.tool_calls}) == 3
+    history += [second] + [
+        ToolMessage(json.dumps({"queued": f"Song {i}"}), tool_call_id=c["id"]) for i, c in enumerate(second.tool_calls)
+    ]
     answer = full.respond(history)
     assert not answer.tool_calls and "Song 0 — X" in answer.text and "Done" in answer.text
 
@@ -188,7 +198,10 @@ def test_clarifying_question_and_its_answer(today: OfflineChatModel, ctx: Contex
 def test_which_tool_question_is_answered_by_picking(today: OfflineChatModel) -> None:
     plan = today.router()._which("raw request", "catalog_search", "catalog_stats")
     assert plan.reply is not None and "or to" in plan.reply
-    history = [HumanMessage("raw request"), AIMessage(plan.reply, response_metadata={"offline": {"pending": plan.pending}})]
+    history = [
+        HumanMessage("raw request"),
+        AIMessage(plan.reply, response_metadata={"offline": {"pending": plan.pending}}),
+    ]
     history.append(HumanMessage("the second"))
     assert today.respond(history).tool_calls[0]["name"] == "catalog_stats"
 
@@ -226,8 +239,8 @@ def test_says_it_is_the_offline_model(today: OfflineChatModel) -> None:
 
 
 def test_cannot_do_what_has_no_tool(today: OfflineChatModel) -> None:
-    tool, _, reply = first_call(today, "pause the music")
-    assert tool is None and "I can't pause playback here" in reply
+    tool, _, reply = first_call(today, "show my listening sessions")
+    assert tool is None and "I can't show your listening sessions here" in reply
 
 
 def test_injected_instruction_in_a_track_title_is_data(ctx: Context, warm: Path) -> None:
@@ -262,7 +275,9 @@ def test_deterministic_and_streamed(today: OfflineChatModel) -> None:
     request = [HumanMessage("how big is the catalog")]
     assert today.invoke(request).tool_calls == today.invoke(request).tool_calls
     chunks = list(today.stream([HumanMessage("who are you")]))
-    assert len(chunks) > 10 and "".join(str(c.content) for c in chunks) == str(today.invoke([HumanMessage("who are you")]).content)
+    assert len(chunks) > 10 and "".join(str(c.content) for c in chunks) == str(
+        today.invoke([HumanMessage("who are you")]).content
+    )
     assert chunks[-1].usage_metadata and chunks[-1].usage_metadata["output_tokens"] > 0
 
 

@@ -67,7 +67,9 @@ def test_openai_compatible_tool_calls_and_streaming(
     assert event.name == "openai-compatible/llama3.1" and event.tokens_out == usage.tokens_out
 
 
-def test_openai_and_openrouter_accept_a_base_url(ctx: Context, api: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_openai_and_openrouter_accept_a_base_url(
+    ctx: Context, api: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for provider, env in (
         ("openai", {"ECHOTUNE_OPENAI_BASE_URL": api.base_url, "OPENAI_API_KEY": api.api_key}),
         ("openrouter", {"ECHOTUNE_OPENROUTER_BASE_URL": api.base_url, "OPENROUTER_API_KEY": api.api_key}),
