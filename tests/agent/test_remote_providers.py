@@ -85,16 +85,25 @@ def test_openai_and_openrouter_accept_a_base_url(
 def test_openai_compatible_error_paths(ctx: Context, api: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
     wrong = context_with(ctx, monkeypatch, ECHOTUNE_OPENAI_COMPATIBLE_BASE_URL=api.base_url,
                          OPENAI_COMPATIBLE_API_KEY="wrong")  # fmt: skip
-    with Agent(wrong, provider="openai-compatible", model="m", checkpointer="memory") as agent, pytest.raises(NotConfiguredError, match="refused the API key"):
+    with (
+        Agent(wrong, provider="openai-compatible", model="m", checkpointer="memory") as agent,
+        pytest.raises(NotConfiguredError, match="refused the API key"),
+    ):
         agent.ask("hi")
     right = context_with(ctx, monkeypatch, OPENAI_COMPATIBLE_API_KEY=api.api_key)
     for _ in range(2):  # the client retries once
         api.enqueue(status=429, error="slow down", headers={"retry-after": "7", "retry-after-ms": "5"})
-    with Agent(right, provider="openai-compatible", model="m", checkpointer="memory") as agent, pytest.raises(RateLimitedError) as info:
+    with (
+        Agent(right, provider="openai-compatible", model="m", checkpointer="memory") as agent,
+        pytest.raises(RateLimitedError) as info,
+    ):
         agent.ask("hi")
     assert info.value.retry_after == 7.0
     gone = context_with(ctx, monkeypatch, ECHOTUNE_OPENAI_COMPATIBLE_BASE_URL="http://127.0.0.1:9/v1")
-    with Agent(gone, provider="openai-compatible", model="m", checkpointer="memory") as agent, pytest.raises(UpstreamError, match="Could not reach openai-compatible"):
+    with (
+        Agent(gone, provider="openai-compatible", model="m", checkpointer="memory") as agent,
+        pytest.raises(UpstreamError, match="Could not reach openai-compatible"),
+    ):
         agent.ask("hi")
 
 
@@ -116,5 +125,8 @@ def test_gemini_against_a_loopback_gemini_api(ctx: Context, monkeypatch: pytest.
         assert reply.usage.tokens_in > 0 and reply.usage.provider == "gemini"
 
         wrong = context_with(ctx, monkeypatch, GOOGLE_API_KEY="wrong")
-        with Agent(wrong, provider="gemini", checkpointer="memory") as agent, pytest.raises(NotConfiguredError, match="gemini refused the API key"):
+        with (
+            Agent(wrong, provider="gemini", checkpointer="memory") as agent,
+            pytest.raises(NotConfiguredError, match="gemini refused the API key"),
+        ):
             agent.ask("hi")

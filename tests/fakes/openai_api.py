@@ -95,7 +95,9 @@ class FakeOpenAI:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
                 if not self.path.rstrip("/").endswith("/chat/completions"):
-                    self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error"}})
+                    self._send_json(
+                        404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error"}}
+                    )
                     return
                 with fake.lock:
                     fake.requests.append(body)
@@ -159,8 +161,18 @@ class FakeOpenAI:
                     chunk({"content": word + " "})
                 for i, call in enumerate(tool_calls):
                     args = call["function"]["arguments"]
-                    chunk({"tool_calls": [{"index": i, "id": call["id"], "type": "function",
-                                           "function": {"name": call["function"]["name"], "arguments": ""}}]})
+                    chunk(
+                        {
+                            "tool_calls": [
+                                {
+                                    "index": i,
+                                    "id": call["id"],
+                                    "type": "function",
+                                    "function": {"name": call["function"]["name"], "arguments": ""},
+                                }
+                            ]
+                        }
+                    )
                     half = len(args) // 2
                     for part in (args[:half], args[half:]):
                         chunk({"tool_calls": [{"index": i, "function": {"arguments": part}}]})
