@@ -181,6 +181,12 @@ def _changes(o: Outcome) -> str | None:
 
 def _generic(o: Outcome) -> str:
     r = o.result or {}
+    message = next((r[k] for k in ("message", "summary") if isinstance(r.get(k), str) and r[k].strip()), None)
+    if message is not None:  # the tool's own sentence for people, plus what it lists
+        lists = [(k, v) for k, v in r.items() if isinstance(v, list) and v and isinstance(v[0], dict | str)]
+        parts = [message.strip()]
+        parts.extend(f"{k.replace('_', ' ').capitalize()}:\n{numbered(v)}" for k, v in lists[:1])
+        return "\n".join(parts)
     lists = [(k, v) for k, v in r.items() if isinstance(v, list) and v and isinstance(v[0], dict | str | int)]
     empty_lists = [k for k, v in r.items() if isinstance(v, list) and not v]
     scalars = {

@@ -442,6 +442,31 @@ def position(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> An
     return int(f.clamp(value))
 
 
+RELATIVE_VOLUME = re.compile(
+    r"\b(?P<up>louder|turn it up|turn up|up a bit|raise|lauter|mas alto|plus fort|alza|sube)\b|"
+    r"\b(?P<down>quieter|softer|turn it down|turn down|down a bit|lower|leiser|mas bajo|moins fort|baja)\b"
+)
+VOLUME_STEP = 15
+
+
+def current_volume(env: Env) -> int | None:
+    """The volume an earlier result reported (a device's or the playback state's volume_percent)."""
+
+    def find(value: Any) -> int | None:
+        if isinstance(value, dict):
+            if isinstance(value.get("volume_percent"), int):
+                return value["volume_percent"]
+            for v in value.values():
+                if (got := find(v)) is not None:
+                    return got
+        return None
+
+    for _, result in env.ref_results:
+        if (got := find(result)) is not None:
+            return got
+    return None
+
+
 def volume(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
     if re.search(r"\b(mute|silence|silent)\b", env.text):
         return 0
@@ -450,6 +475,10 @@ def volume(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
     m = re.search(r"\b(\d{1,3})\s*(?:%|percent)?", env.raw)
     if m:
         return int(f.clamp(int(m.group(1))))
+    rel = RELATIVE_VOLUME.search(env.text)
+    now = current_volume(env)
+    if rel and now is not None:  # "louder": a step up from what the player reported
+        return int(f.clamp(now + (VOLUME_STEP if rel.group("up") else -VOLUME_STEP)))
     return MISSING
 
 
@@ -492,13 +521,7 @@ def name(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
 
 
 def playlist(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
-    """A playlist: one an earlier step made or listed, else the name the request gives."""
-    if f.kind in ("str", "any"):
-        for tool_name, result in env.ref_results:
-            if "playlist" in tool_name and isinstance(result, dict):
-                item = result.get("playlist") if isinstance(result.get("playlist"), dict) else result
-                if isinstance(item, dict) and item.get("id"):
-                    return item["id"]
+    """A playlist: the name the request gives, else one an earlier step made or listed."""
     if (q := _quoted(env)) is not None:
         return q
     m = env.search(re.compile(r"\b(?:to|from|in|into|on|of|off|my|the) (?:my |the )?(.+?) playlist\b|\bplaylist "
@@ -506,6 +529,12 @@ def playlist(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> An
     if m:
         env.use(m.start(), m.end())
         return (m.group(1) or m.group(2)).strip()
+    if f.kind in ("str", "any"):
+        for tool_name, result in env.ref_results:
+            if "playlist" in tool_name and isinstance(result, dict):
+                item = result.get("playlist") if isinstance(result.get("playlist"), dict) else result
+                if isinstance(item, dict) and item.get("id"):
+                    return item["id"]
     return MISSING
 
 

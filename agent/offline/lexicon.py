@@ -335,17 +335,28 @@ RULES: dict[str, list[tuple[str, float]]] = {
 MORE_RULES: dict[str, list[tuple[str, float]]] = {
     "catalog_search": [
         (r"\b(do you know|have you got|is there)\b.*\b(song|track|songs|tracks)\b", 0.3),
+        (r"\banything (by|from)\b", 0.3),
         (r"\b(\d0s|sixties|seventies|eighties|nineties)\b", 0.15),
         (r"\b(play|queue|add|put|start|mets|spiel\w*|pon)\b", -0.2),
     ],
     "settings_update": [
         (r"\b(popularity|diversity|collaborative|content weight)\b\W+(to )?\d", 0.35),
         (r"\b(keep|store|save|record) my (listening )?(history|plays)\b", 0.35),
+        (r"\bexclude (songs|tracks|music)\b.*\b(heard|played|know)\b", 0.45),
         (r"\b(country|market|region) to\b", 0.3),
         (r"\b(dont|do not) want explicit\b|\bno explicit\b", 0.35),
     ],
-    "recommend_tracks": [(r"\b(popularity|diversity|weights?|settings?)\b", -0.3)],
-    "player_now_playing": [(r"^(whats|what is) on( right now| now)?$|\bwhich (song|track) is (playing|on)\b", 0.45)],
+    "recommend_tracks": [(r"\b(popularity|diversity|weights?|settings?|exclude|already heard)\b", -0.3)],
+    "catalog_stats": [(r"\bhow many (songs|tracks|artists) (do you (know|have)|are (there|in))\b", 0.45)],
+    "history_totals": [(r"\bdo you (know|have)\b", -0.4)],
+    "player_previous": [(r"\bback to the (last|previous|other) (song|track|one)\b", 0.45)],
+    "player_volume": [
+        (r"\b(turn it (up|down)|louder|quieter|lauter|leiser|mas alto|mas bajo|plus fort|moins fort)\b", 0.2)
+    ],
+    "player_now_playing": [
+        (r"^(whats|what is) on( right now| now)?$|\bwhich (song|track) is (playing|on)\b", 0.45),
+        (r"\b(what|whats|what s) (is )?this (song|track|tune)\b|\bis (something|anything) playing\b", 0.45),
+    ],
     "player_play": [
         (r"\bstart (the )?(music|playback|playing|song)\b", 0.35),
         (r"\b(nachste\w*|siguiente|suivant\w*|previous|vorherig\w*|anterior)\b", -0.4),
@@ -362,6 +373,7 @@ MORE_RULES: dict[str, list[tuple[str, float]]] = {
     "library_remove": [(r"\b(songs|tracks|music) (i ve|ive|i have) (liked|saved)\b", -0.4)],
     "recommend_feedback": [
         (r"\b(not (really )?into|not a fan of|im into|love it|dont dig|not feeling) (this|that|it)\b", 0.45),
+        (r"\b(this|that) (song|track|one) is (great|awesome|amazing|terrible|awful|bad|good)\b", 0.45),
     ],
     "history_top": [(r"\b(listen\w*|play\w*) to (the )?most\b|\b(listen\w*|play\w*) (the )?most\b", 0.2)],
 }

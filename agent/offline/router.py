@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from echotune.agent.offline.extract import Env, category, extract
+from echotune.agent.offline.extract import RELATIVE_VOLUME, Env, category, extract
 from echotune.agent.offline.lexicon import (
     ACTION_START,
     GREETING,
@@ -217,6 +217,13 @@ class Router:
             and not env.refs
             and NOW_PLAYING in self.tools
         ):  # "save this song": the track playing now
+            return Plan(steps=[Step(NOW_PLAYING, raw), Step(tool, raw, refers=True)])
+        if (
+            got.missing
+            and category(got.missing[0], self.tools[tool]) == "volume"
+            and RELATIVE_VOLUME.search(env.text)
+            and NOW_PLAYING in self.tools
+        ):  # "turn it down": from the volume the player reports now
             return Plan(steps=[Step(NOW_PLAYING, raw), Step(tool, raw, refers=True)])
         if got.missing:
             question = self.ask_for(self.tools[tool], got.missing[0], got.notes)

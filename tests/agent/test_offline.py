@@ -58,7 +58,7 @@ def first_call(model: OfflineChatModel, text: str) -> tuple[str | None, dict[str
     return None, {}, str(msg.text)
 
 
-@pytest.mark.parametrize("suite", ["routing.yaml", "routing_holdout.yaml", "routing_fresh.yaml"])
+@pytest.mark.parametrize("suite", ["routing.yaml", "routing_holdout.yaml", "routing_fresh.yaml", "routing_blind.yaml"])
 def test_tool_selection_accuracy(full: OfflineChatModel, suite: str) -> None:
     cases = yaml.safe_load((DATA / suite).read_text())
     wrong = []
@@ -183,6 +183,17 @@ def test_this_song_means_the_one_playing(full: OfflineChatModel) -> None:
     history += [first, ToolMessage(json.dumps(now), tool_call_id=first.tool_calls[0]["id"])]
     second = full.respond(history)
     assert [(c["name"], c["args"]) for c in second.tool_calls] == [("library_save", {"tracks": ["abc"]})]
+
+
+def test_relative_volume_starts_from_the_reported_volume(full: OfflineChatModel) -> None:
+    history: list[Any] = [HumanMessage("turn it down a bit")]
+    first = full.respond(history)
+    assert first.tool_calls[0]["name"] == "player_now_playing"
+    state = {"message": "Playing", "state": {"is_playing": True, "device": {"id": "d", "name": "EchoTune local",
+                                                                           "volume_percent": 60}}}  # fmt: skip
+    history += [first, ToolMessage(json.dumps(state), tool_call_id=first.tool_calls[0]["id"])]
+    second = full.respond(history)
+    assert [(c["name"], c["args"]) for c in second.tool_calls] == [("player_volume", {"percent": 45})]
 
 
 def test_clarifying_question_and_its_answer(today: OfflineChatModel, ctx: Context) -> None:
