@@ -184,7 +184,9 @@ class Agent:
         provider: str | None = None,
         model: str | None = None,
     ) -> Iterator[AgentEvent]:
-        """One turn as events: Token, ToolStart, ToolEnd, ConfirmRequest (answered by `approve`), then Done."""
+        """One turn as events: Token, ToolStart, ToolEnd, ConfirmRequest (answered by `approve`), then Done.
+        session None: a one-off conversation, forgotten when the turn ends."""
+        once = session is None
         session = session or f"once-{uuid.uuid4().hex[:12]}"
         choice = self.choice(provider, model)
         run = self.run_context(choice)
@@ -229,6 +231,8 @@ class Agent:
             messages = self.messages(session)[before:]
             reply = self._reply(session, choice, messages, calls)
             self._record(session, choice, reply)
+            if once:
+                self.checkpointer.delete_thread(thread_id(self.ctx.user, session))
             yield Done(reply=reply)
 
     def _settle(self, config: dict[str, Any], run: AgentContext) -> None:

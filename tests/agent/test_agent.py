@@ -64,6 +64,11 @@ def test_ask_json_shape_and_usage_event(agent_ctx: Context, warm: Path, capsys: 
     assert set(call) >= {"name", "args", "result", "error"} and call["error"] is None
     assert data["usage"]["provider"] == "offline" and data["usage"]["tokens_in"] > 0
     assert data["usage"]["cost_usd"] == 0.0 and data["steps"] == 2
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(warm / "checkpoints.sqlite3")) as conn:  # a one-off ask leaves nothing behind
+        assert conn.execute("SELECT count(*) FROM checkpoints").fetchone()[0] == 0
     events = agent_ctx.store.events.list(kind="llm")
     assert [(e.name, e.provider, e.face) for e in events] == [("offline/echotune-offline", "offline", "agent")]
     assert events[0].tokens_in == data["usage"]["tokens_in"] and events[0].data["tool_calls"] == 1
