@@ -59,42 +59,34 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarr
 
 
 class MiniLM:
-    """encode(texts) -> (n, 384) float32, L2-normalised, like SentenceTransformer("all-MiniLM-L6-v2")."""
+    """encode(texts) -> (n, 384) float32, L2-normalised, like SentenceTransformer("all-MiniLM-L6-v2").
 
-    def __init__(self, path: Path | None = None):
-        from safetensors.numpy import load_file
+    cache: a folder for the weights laid out for numpy (transposed, one .npy each), memory-mapped on later loads
+    so a new process starts in milliseconds instead of reading and transposing 90 MB.
+    """
+
+    def __init__(self, path: Path | None = None, cache: Path | None = None):
         from tokenizers import Tokenizer
 
         path = path or model_dir()
         self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.no_padding()
-        w = load_file(str(path / "model.safetensors"))
-        self.word = w["embeddings.word_embeddings.weight"]
-        self.position = w["embeddings.position_embeddings.weight"]
-        self.token_type = w["embeddings.token_type_embeddings.weight"][0]
-        self.emb_norm = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        source = path / "model.safetensors"
+        stamp = f"{source.stat().st_size}:{int(source.stat().st_mtime)}"
+        w = _load_prepared(cache, stamp) if cache is not None else None
+        if w is None:
+            w = _prepare(source)
+            if cache is not None:
+                _save_prepared(cache, stamp, w)
+        self.word, self.position, self.token_type = w["word"], w["position"], w["token_type"]
+        self.emb_norm = (w["emb_norm_w"], w["emb_norm_b"])
+        names = ("qkv_w", "qkv_b", "ao_w", "ao_b", "ao_norm_w", "ao_norm_b", "in_w", "in_b", "out_w", "out_b",
+                 "out_norm_w", "out_norm_b")  # fmt: skip
         self.layers = []
         for i in range(LAYERS):
-            p = f"encoder.layer.{i}."
-            qkv_w = np.concatenate(
-                [w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value")], axis=0
-            ).T.copy()
-            qkv_b = np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")])
-            self.layers.append(
-                (
-                    qkv_w,
-                    qkv_b,
-                    w[p + "attention.output.dense.weight"].T.copy(),
-                    w[p + "attention.output.dense.bias"],
-                    (w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"]),
-                    w[p + "intermediate.dense.weight"].T.copy(),
-                    w[p + "intermediate.dense.bias"],
-                    w[p + "output.dense.weight"].T.copy(),
-                    w[p + "output.dense.bias"],
-                    (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
-                )
-            )
+            a = [w[f"l{i}.{n}"] for n in names]
+            self.layers.append((a[0], a[1], a[2], a[3], (a[4], a[5]), a[6], a[7], a[8], a[9], (a[10], a[11])))
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         if not texts:
@@ -134,3 +126,64 @@ class MiniLM:
         x = x.reshape(n, length, HIDDEN)
         pooled = (x * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+
+def _prepare(source: Path) -> dict[str, np.ndarray]:
+    """The safetensors weights laid out for the forward pass: q, k and v fused, matrices transposed."""
+    from safetensors.numpy import load_file
+
+    w = load_file(str(source))
+    out = {
+        "word": w["embeddings.word_embeddings.weight"],
+        "position": w["embeddings.position_embeddings.weight"],
+        "token_type": w["embeddings.token_type_embeddings.weight"][0].copy(),
+        "emb_norm_w": w["embeddings.LayerNorm.weight"],
+        "emb_norm_b": w["embeddings.LayerNorm.bias"],
+    }
+    for i in range(LAYERS):
+        p = f"encoder.layer.{i}."
+        out[f"l{i}.qkv_w"] = np.concatenate(
+            [w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value")], axis=0
+        ).T.copy()
+        out[f"l{i}.qkv_b"] = np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")])
+        out[f"l{i}.ao_w"] = w[p + "attention.output.dense.weight"].T.copy()
+        out[f"l{i}.ao_b"] = w[p + "attention.output.dense.bias"]
+        out[f"l{i}.ao_norm_w"] = w[p + "attention.output.LayerNorm.weight"]
+        out[f"l{i}.ao_norm_b"] = w[p + "attention.output.LayerNorm.bias"]
+        out[f"l{i}.in_w"] = w[p + "intermediate.dense.weight"].T.copy()
+        out[f"l{i}.in_b"] = w[p + "intermediate.dense.bias"]
+        out[f"l{i}.out_w"] = w[p + "output.dense.weight"].T.copy()
+        out[f"l{i}.out_b"] = w[p + "output.dense.bias"]
+        out[f"l{i}.out_norm_w"] = w[p + "output.LayerNorm.weight"]
+        out[f"l{i}.out_norm_b"] = w[p + "output.LayerNorm.bias"]
+    return out
+
+
+def _load_prepared(cache: Path, stamp: str) -> dict[str, np.ndarray] | None:
+    folder = cache / "minilm"
+    try:
+        if (folder / "source.txt").read_text() != stamp:
+            return None
+        return {f.stem: np.load(f, mmap_mode="r") for f in folder.glob("*.npy")}
+    except (OSError, ValueError):
+        return None
+
+
+def _save_prepared(cache: Path, stamp: str, weights: dict[str, np.ndarray]) -> None:
+    """Write the prepared weights once, atomically (a folder renamed into place); a failure only costs speed."""
+    import os
+    import shutil
+    import tempfile
+
+    folder = cache / "minilm"
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".minilm-", dir=cache))
+        for name, array in weights.items():
+            np.save(tmp / f"{name}.npy", np.ascontiguousarray(array))
+        (tmp / "source.txt").write_text(stamp)
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+        os.replace(tmp, folder)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)

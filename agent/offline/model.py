@@ -68,7 +68,8 @@ class OfflineChatModel(BaseChatModel):
 
         from echotune.agent.offline.embed import MiniLM
 
-        return self._lazy("minilm", lambda: (MiniLM(), ThreadpoolController()))
+        cache = self.ctx.config.data_dir / "cache" if self.ctx is not None else None
+        return self._lazy("minilm", lambda: (MiniLM(cache=cache), ThreadpoolController()))
 
     def _encode(self, texts: list[str]) -> Any:
         model, pool = self.encoder()

@@ -31,6 +31,14 @@ def test_same_vectors_as_sentence_transformers() -> None:
     assert np.abs(ours - reference).max() < 1e-4
 
 
+def test_prepared_weights_are_cached_and_memory_mapped(tmp_path) -> None:
+    first = MiniLM(cache=tmp_path)
+    assert (tmp_path / "minilm" / "source.txt").exists()
+    second = MiniLM(cache=tmp_path)
+    assert isinstance(second.word, np.memmap)
+    assert np.abs(first.encode(TEXTS) - second.encode(TEXTS)).max() == 0.0
+
+
 def test_batches_do_not_change_vectors() -> None:
     model = MiniLM()
     together = model.encode(TEXTS)
