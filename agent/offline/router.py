@@ -40,7 +40,7 @@ NO_SIGNAL_ENOUGH = 0.5  # ...and this when no rule fired and no catalog name was
 CLOSE = 0.04  # two tools this close (and neither SURE) -> ask which
 STEP_ENOUGH = 0.5  # each half of a two-step request must be at least this clear
 UNBOUND_RULE = 0.35  # a rule this strong for a tool not given: say it cannot be done here
-FAST_RULE = 0.35  # a rule this strong, with no rival rule, decides without embedding
+FAST_RULE = 0.3  # a rule this strong, with no rival rule, decides without embedding
 NOW_PLAYING = "player_now_playing"  # what "this song" means when nothing else was mentioned
 
 
