@@ -16,6 +16,7 @@ import inspect
 import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -192,7 +193,7 @@ class Agent:
         run = self.run_context(choice)
         config = self._config(session)
         decide = approve if approve is not None else self.approve
-        with self._session_lock(session):
+        with self._session_lock(session), self._forgetting(session if once else None):
             self._settle(config, run)
             before = len(self.messages(session))
             payload: Any = {"messages": [HumanMessage(text)], "steps": 0}
@@ -231,9 +232,16 @@ class Agent:
             messages = self.messages(session)[before:]
             reply = self._reply(session, choice, messages, calls)
             self._record(session, choice, reply)
-            if once:
-                self.checkpointer.delete_thread(thread_id(self.ctx.user, session))
             yield Done(reply=reply)
+
+    @contextmanager
+    def _forgetting(self, session: str | None) -> Iterator[None]:
+        """Delete a one-off session's checkpoints when its turn ends, however it ends."""
+        try:
+            yield
+        finally:
+            if session is not None:
+                self.checkpointer.delete_thread(thread_id(self.ctx.user, session))
 
     def _settle(self, config: dict[str, Any], run: AgentContext) -> None:
         """A session left waiting for a confirmation (the process ended at the prompt) is declined first, so

@@ -184,6 +184,11 @@ class Chat:
                     reply = event.reply
         except EchoTuneError as exc:
             self.say(f"\n! {exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else ""))
+        except Exception as exc:  # a bug must not end the chat; the session is kept in its checkpoints
+            import logging
+
+            logging.getLogger("echotune.agent").exception("chat turn failed")
+            self.say(f"\n! unexpected error: {exc!r} (the conversation is kept; try again or /reset)")
         return reply
 
     def command(self, line: str) -> bool:
