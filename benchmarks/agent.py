@@ -9,6 +9,7 @@ after the first one pays); the very first run on an empty data dir also loads th
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -67,13 +68,21 @@ def run() -> list[Row]:
 
         exe = str(Path(sys.executable).parent / "echotune")
         env = os.environ | {"ECHOTUNE_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1"}
-        cold = []
-        for text in ("find hey jude", "show my settings", "tell me about spotify:track:3z8h0TU7ReDPLIbEnYhWZb"):
-            start = time.perf_counter()
-            subprocess.run([exe, "ask", text], capture_output=True, check=True, env=env)
-            cold.append(time.perf_counter() - start)
-        rows.append(Row("agent", "cold `echotune ask` (new process, data dir ready) median / max",
-                        f"{sorted(cold)[1]:.2f} / {max(cold):.2f} s", "<= 4 s", max(cold) <= 4.0))  # fmt: skip
+        for text, what in (
+            ("show my settings", "a settings request"),
+            ("find hey jude", "a catalog search (the tool builds the catalog index)"),
+        ):
+            walls, cpus = [], []
+            for _ in range(3):
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                start = time.perf_counter()
+                subprocess.run([exe, "ask", text], capture_output=True, check=True, env=env)
+                walls.append(time.perf_counter() - start)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+            wall = sorted(walls)[1]
+            rows.append(Row("agent", f"cold `echotune ask`, {what}: wall / CPU, median of 3",
+                            f"{wall:.2f} / {sorted(cpus)[1]:.2f} s", "<= 4 s", wall <= 4.0))  # fmt: skip
 
         fresh = Path(tmp) / "fresh"
         fresh.mkdir()
