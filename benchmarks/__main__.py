@@ -8,7 +8,7 @@ import sys
 
 from benchmarks.harness import print_table
 
-AREAS = ["foundation", "spotify", "agent"]
+AREAS = ["foundation", "spotify", "history", "mcp", "agent"]
 
 
 def main(argv: list[str]) -> int:

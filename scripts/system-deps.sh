@@ -5,6 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   redis-server  # Redis cache, checkpoints and feedback stream tests (tests/services.py starts it)
+  chromium  # history: tests/history/test_report_chromium.py opens the offline HTML report headless
 )
 
 missing=()

@@ -77,3 +77,21 @@ def empty_ctx(isolated_env: Path, clock: FrozenClock) -> Iterator[Context]:
     context = Context.from_config(clock=clock)
     yield context
     context.close()
+
+
+@pytest.fixture(scope="session")
+def mongo_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A MongoDB wire-protocol server for the whole session (tests/services.py)."""
+    from tests.services import mongo_server
+
+    with mongo_server(tmp_path_factory.mktemp("mongo")) as uri:
+        yield uri
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis server for the whole session (tests/services.py)."""
+    from tests.services import redis_server
+
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url

@@ -182,5 +182,6 @@ def test_doctor_reports_missing_provider_key(capsys, empty_ctx: Context) -> None
 def test_demo_tours_catalog_and_settings(capsys, ctx: Context) -> None:
     code, out, _ = run(capsys, "demo")
     assert code == 0
-    for expected in ("Hey Jude", "Beyoncé", "conflict", "recommendation.diversity", "local player", "offline"):
+    for expected in ("Hey Jude", "Beyoncé", "conflict", "recommendation.diversity", "local player", "offline",
+                     "new plays", "Listening clock", "genre entropy", "offline HTML report"):  # fmt: skip
         assert expected in out

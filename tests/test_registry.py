@@ -31,6 +31,8 @@ def test_effects_and_cli_names() -> None:
     tools = all_tools()
     effects = {n: s.effect for n, s in tools.items()}
     assert effects["settings_update"] == "act" and effects["settings_get"] == "read"
+    assert {n for n, e in effects.items() if e == "destroy"} == {"history_delete"}
+    assert {effects[n] for n in ("history_import", "history_export", "insights_report")} == {"act"}
     assert {s.cli[0] for s in tools.values() if s.cli} == set(GROUP_HELP)
     cli_names = [s.cli for s in tools.values() if s.cli]
     assert len(cli_names) == len(set(cli_names)), "two tools under one CLI name"

@@ -53,6 +53,8 @@ class Context:
     face: who is calling (cli, agent, mcp, python), recorded with every tool call.
     clock: the time source; tests freeze it.
     progress: where long work reports progress, or None.
+    event_data: extra facts recorded with every tool event of this view (the MCP face adds the token's scope).
+    local_files: False for remote callers, whose file paths stay inside their folder (tools/files.py).
     """
 
     config: Config
@@ -61,6 +63,8 @@ class Context:
     face: str = "python"
     clock: Callable[[], datetime] = utcnow
     progress: Progress | None = None
+    event_data: dict[str, Any] = field(default_factory=dict)
+    local_files: bool = True
     _lazy: _Lazy = field(default_factory=_Lazy, repr=False)
 
     @classmethod

@@ -6,8 +6,9 @@ Tool input and output models live beside their tools; these are the things the s
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -129,14 +130,124 @@ class Play(BaseModel):
     kind: PlayKind = "music"
     skipped: bool = False
     source: str = "import"
+    exact: bool = Field(
+        True, description="played_at is exact; False when the source gives only the minute (Spotify Account data)."
+    )
+    seq: int = Field(0, ge=0, description="For minute-precise plays: the n-th play of this track in that minute.")
     extra: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def match_key(self) -> str:
+        """Normalised "title|artist": how the same track is recognised without a uri."""
+        from echotune.tools.text import match_key
+
+        return match_key(self.title, self.artist)
 
     @property
     def track_key(self) -> str:
         """What identifies the track of this play: its uri, else normalised title and artist."""
-        from echotune.tools.text import match_key
+        return self.track_uri or self.match_key
 
-        return self.track_uri or match_key(self.title, self.artist)
+    def row(self) -> PlayRow:
+        """The storage form (what bulk writers build directly, without a model per play)."""
+        from echotune.tools.store.sqlite import epoch_ms
+
+        return PlayRow(
+            self.user, epoch_ms(self.played_at), self.seq, self.ms_played, self.track_id, self.track_uri, self.title,
+            self.artist, self.album, self.kind, self.skipped, self.source, self.exact, self.extra, self.track_key,
+            self.match_key,
+        )  # fmt: skip
+
+
+class PlayRow(NamedTuple):
+    """A play as the stores take it: the fields of Play with played_at as UTC epoch milliseconds, plus its
+    identity keys. Importers build these directly (a pydantic model per play costs too much at 200K plays)."""
+
+    user: str
+    played_at: int
+    seq: int
+    ms_played: int
+    track_id: str | None
+    track_uri: str | None
+    title: str
+    artist: str
+    album: str | None
+    kind: str
+    skipped: bool
+    source: str
+    exact: bool
+    extra: dict[str, Any]
+    track_key: str
+    match_key: str
+
+
+class PlayRecord(Protocol):
+    """Anything with the attributes of a PlayRow: what `PlaysRepo.add_rows` reads (importers pass their own
+    records rather than build a PlayRow per play)."""
+
+    user: str
+    played_at: int
+    seq: int
+    ms_played: int
+    track_id: str | None
+    track_uri: str | None
+    title: str
+    artist: str
+    album: str | None
+    kind: str
+    skipped: bool
+    source: str
+    exact: bool
+    extra: dict[str, Any]
+    track_key: str
+    match_key: str
+
+
+class PlayIdentity(NamedTuple):
+    """What tells one stored play from another (for one user): played_at, track_key and seq; match_key and
+    exact let an import recognise a play it saw before in another layout (minute precision, no uri)."""
+
+    played_at: int
+    seq: int
+    track_key: str
+    match_key: str
+    exact: bool
+
+
+class ImportedFile(NamedTuple):
+    """An export file whose every record is stored: importing the same content again adds nothing."""
+
+    digest: str
+    file: str
+    records: int
+    imported_at: datetime
+
+
+class PlayItem(NamedTuple):
+    """What a play was of, as its source named it."""
+
+    track_key: str
+    kind: str
+    uri: str | None
+    title: str
+    artist: str
+    album: str | None
+    track_id: str | None
+
+
+@dataclass
+class PlayColumns:
+    """A user's plays as parallel columns, oldest first: what the history queries compute on.
+    `item[i]` is an index into `items`."""
+
+    played_at: list[int] = field(default_factory=list)
+    ms_played: list[int] = field(default_factory=list)
+    item: list[int] = field(default_factory=list)
+    skipped: list[bool] = field(default_factory=list)
+    items: list[PlayItem] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.played_at)
 
 
 FeedbackKind = Literal["like", "dislike", "skip"]
@@ -184,3 +295,41 @@ class SavedEntry(BaseModel):
 
     track_id: str
     saved_at: datetime
+
+
+TokenScope = Literal["read", "control", "admin"]
+
+
+class ApiToken(BaseModel):
+    """An MCP bearer token as stored: who it acts for and what it may do. The secret itself is never stored."""
+
+    table_columns: ClassVar[tuple[str, ...]] = ("id", "user", "scope", "label", "created_at", "last_used_at", "revoked")
+
+    id: str = Field(description="Public token id (also part of the token), used to list and revoke it.")
+    user: str = Field(description="Whose data every call made with this token acts on.")
+    scope: TokenScope = Field(description="read: read-only tools; control: also playback and playlists; admin: all.")
+    label: str = ""
+    rate_per_min: int = Field(ge=1, description="Calls per minute this token may make before it gets 429.")
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class AuditEntry(BaseModel):
+    """One acting or destructive tool call: who, through which face and token, with which arguments, and how
+    it ended."""
+
+    at: datetime
+    user: str
+    face: str
+    tool: str
+    effect: Literal["act", "destroy"]
+    token_id: str | None = None
+    scope: str | None = None
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    outcome: EventOutcome = "ok"
+    error_code: str | None = None

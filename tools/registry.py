@@ -24,7 +24,17 @@ from echotune.tools.models import Event
 Effect = Literal["read", "act", "destroy"]
 """read: changes nothing; act: changes playback, playlists or settings; destroy: deletes data."""
 
-TOOL_MODULES: tuple[str, ...] = ("catalog", "settings", "player", "playlists", "library", "spotify")
+TOOL_MODULES: tuple[str, ...] = (
+    "catalog",
+    "settings",
+    "player",
+    "playlists",
+    "library",
+    "spotify",
+    "history",
+    "insights",
+    "analytics",
+)
 """Capability modules under echotune.tools whose `@tool` functions make up the registry, in listing order."""
 
 
@@ -180,7 +190,7 @@ def _record(ctx: Context, spec: ToolSpec, duration_ms: float, outcome: str, code
         duration_ms=round(duration_ms, 3),
         outcome=outcome,
         error_code=code,
-        data={"effect": spec.effect},
+        data={**ctx.event_data, "effect": spec.effect},
     )
     try:
         ctx.store.events.record(event)

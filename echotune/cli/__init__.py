@@ -15,6 +15,7 @@ import typer
 from echotune.cli import (
     agent_commands,  # noqa: F401  (chat and ask)
     commands,  # noqa: F401  (registers the hand-written commands)
+    mcp_commands,  # noqa: F401  (mcp serve / token / config / audit)
     spotify_commands,  # noqa: F401  (spotify login / logout)
 )
 from echotune.cli.app import GROUP_HELP, app, group

@@ -31,6 +31,9 @@ GROUP_HELP = {  # every registry tool group, with its help (a test checks this a
     "playlists": "Your playlists: list, create, add and remove tracks, list items.",
     "library": "Your saved tracks, top tracks and artists, and what you played recently.",
     "spotify": "Link a Spotify account (login, logout), search Spotify, sync your Spotify listening.",
+    "history": "Import your Spotify listening history; top lists, clock, sessions, search; export or delete it.",
+    "insights": "Personal insights from your history: terminal charts and an offline HTML report.",
+    "analytics": "System analytics: tool calls, latency, errors and model provider costs.",
 }
 
 _groups: dict[str, typer.Typer] = {}

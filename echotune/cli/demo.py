@@ -134,6 +134,10 @@ def _tour(state: CliState) -> None:
     _step("Every change is logged", "echotune settings history --limit 3")
     tool("settings_history", {"limit": 3})
 
+    from echotune.cli.history_demo import history_tour
+
+    history_tour(ctx, _step, console)
+
     _step("Talk to it: the agent on the offline model (no key, no network)", "echotune chat")
     _agent_turns(ctx)
     console.print("\nNext: [bold]echotune chat[/], [bold]echotune --help[/], [bold]echotune doctor[/].")

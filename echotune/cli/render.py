@@ -62,6 +62,9 @@ def render(result: BaseModel, *, as_json: bool = False) -> None:
     if as_json:
         print(to_json(result))
         return
+    if hasattr(result, "__rich__"):  # a result that draws itself (charts: tools/charts.py)
+        console.print(result)
+        return
     scalars: dict[str, Any] = {}
     tables: list[tuple[str, list[BaseModel]]] = []
     message = getattr(result, "message", None)

@@ -8,14 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.services import mongo_server
-
-
-@pytest.fixture(scope="session")
-def mongo_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with mongo_server(tmp_path_factory.mktemp("mongo")) as uri:
-        yield uri
-
 
 @pytest.fixture(params=["sqlite", "mongo"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:

@@ -44,3 +44,32 @@ def test_cli_settings_and_doctor_on_mongo(mongo_uri: str, monkeypatch, capsys) -
     assert main(["doctor", "--json"]) == 0
     store_check = next(c for c in json.loads(capsys.readouterr().out)["checks"] if c["name"] == "store")
     assert store_check["detail"].startswith("mongo at mongodb://127.0.0.1")
+
+
+def test_history_import_and_queries_on_mongo(mongo_uri: str, monkeypatch, capsys, tmp_path) -> None:
+    """The real importer on MongoDB: both layouts, twice (the unique identity index adds nothing the second
+    time), then the queries read what was stored."""
+    from echotune.tools.spotify_export import ExportSpec, generate_export
+
+    monkeypatch.setenv("ECHOTUNE_STORE", "mongo")
+    monkeypatch.setenv("ECHOTUNE_MONGO_URI", mongo_uri)
+    monkeypatch.setenv("ECHOTUNE_MONGO_DB", f"history_{uuid.uuid4().hex[:8]}")
+    export = generate_export(
+        tmp_path / "export", ExportSpec(records=1500, per_file=600, start=_date(2023), extras=False)
+    )
+    assert main(["history", "import", str(export.root), "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["imported"] > 0 and first["read"] == first["imported"] + first["duplicates"] + first["invalid"]
+    assert main(["history", "import", str(export.root), "--json"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second["imported"] == 0 and second["duplicates"] == second["read"] == first["read"]
+    assert main(["history", "totals", "--json"]) == 0
+    totals = json.loads(capsys.readouterr().out)
+    assert totals["plays"] == export.extended_records == first["imported"]
+    assert totals["music_plays"] == export.music and totals["podcast_plays"] == export.podcasts
+
+
+def _date(year: int):
+    from datetime import date
+
+    return date(year, 1, 1)

@@ -18,11 +18,31 @@ def track(i: int, **kw) -> Track:
 
 
 def test_catalog_round_trip(store) -> None:
-    features = AudioFeatures(acousticness=0.1, danceability=0.8, energy=0.7, instrumentalness=0.0, liveness=0.1,
-                             speechiness=0.05, valence=0.9, loudness=-5.0, tempo=120.0, key=5, mode=1,
-                             time_signature=4)  # fmt: skip
-    full = track(1, uri="spotify:track:" + "1" * 22, year=1999, genres=["soul", "funk"], popularity=70,
-                 explicit=True, duration_ms=200_000, features=features, album_id="a1")  # fmt: skip
+    features = AudioFeatures(
+        acousticness=0.1,
+        danceability=0.8,
+        energy=0.7,
+        instrumentalness=0.0,
+        liveness=0.1,
+        speechiness=0.05,
+        valence=0.9,
+        loudness=-5.0,
+        tempo=120.0,
+        key=5,
+        mode=1,
+        time_signature=4,
+    )
+    full = track(
+        1,
+        uri="spotify:track:" + "1" * 22,
+        year=1999,
+        genres=["soul", "funk"],
+        popularity=70,
+        explicit=True,
+        duration_ms=200_000,
+        features=features,
+        album_id="a1",
+    )
     assert store.catalog.upsert([full, track(2, source="learnt")]) == 2
     assert store.catalog.count() == 2
     assert store.catalog.get(full.id) == full
@@ -51,8 +71,13 @@ def test_settings_compare_and_set(store) -> None:
     with pytest.raises(ConflictError) as info:
         store.settings.put("u", {"market": "FR"}, expected_version=0, at=T0, changes=[])
     assert info.value.details["current"]["version"] == 1
-    second = store.settings.put("u", {"market": "SE"}, expected_version=1, at=T0 + timedelta(minutes=2),
-                                changes=[_change("u", 2, "market", "DE", "SE")])  # fmt: skip
+    second = store.settings.put(
+        "u",
+        {"market": "SE"},
+        expected_version=1,
+        at=T0 + timedelta(minutes=2),
+        changes=[_change("u", 2, "market", "DE", "SE")],
+    )
     assert second.version == 2
     with pytest.raises(ConflictError):
         store.settings.put(
@@ -90,8 +115,17 @@ def test_settings_racing_writers_exactly_one_wins(store) -> None:
 
 def test_events(store) -> None:
     for i in range(3):
-        store.events.record(Event(at=T0 + timedelta(seconds=i), user="u", kind="tool" if i < 2 else "llm",
-                                  name=f"t{i}", duration_ms=float(i), tokens_in=i, data={"i": i}))  # fmt: skip
+        store.events.record(
+            Event(
+                at=T0 + timedelta(seconds=i),
+                user="u",
+                kind="tool" if i < 2 else "llm",
+                name=f"t{i}",
+                duration_ms=float(i),
+                tokens_in=i,
+                data={"i": i},
+            )
+        )
     assert [e.name for e in store.events.list()] == ["t2", "t1", "t0"]
     assert [e.name for e in store.events.list(kind="tool")] == ["t1", "t0"]
     assert [e.name for e in store.events.list(since=T0 + timedelta(seconds=1))] == ["t2", "t1"]
@@ -113,11 +147,18 @@ def test_feedback(store) -> None:
 def test_plays_idempotent_windows_and_delete(store) -> None:
     store.catalog.upsert([track(1)])
     plays = [
-        Play(user="u", played_at=T0 + timedelta(minutes=i), ms_played=1000 * i, title=f"Song {i}", artist="A",
-             track_id=track(1).id if i == 1 else None, track_uri=None if i else "spotify:track:" + "a" * 22,
-             extra={"platform": "ios"} if i == 2 else {})
+        Play(
+            user="u",
+            played_at=T0 + timedelta(minutes=i),
+            ms_played=1000 * i,
+            title=f"Song {i}",
+            artist="A",
+            track_id=track(1).id if i == 1 else None,
+            track_uri=None if i else "spotify:track:" + "a" * 22,
+            extra={"platform": "ios"} if i == 2 else {},
+        )
         for i in range(4)
-    ]  # fmt: skip
+    ]
     assert store.plays.add(plays) == (4, 0)
     assert store.plays.add([*plays[1:], plays[0].model_copy(update={"user": "v"})]) == (1, 3)
     assert store.plays.add([]) == (0, 0)
@@ -138,3 +179,170 @@ def test_meta(store) -> None:
     store.meta.set("k", "1")
     store.meta.set("k", "2")
     assert store.meta.get("k") == "2"
+
+
+def _row(user: str, minute: int, title: str, *, seq: int = 0, uri: str | None = None, exact: bool = True, **kw):
+    from echotune.tools.models import PlayRow
+    from echotune.tools.text import match_key
+
+    at = round((T0 + timedelta(minutes=minute)).timestamp() * 1000)
+    values = {
+        "ms_played": 60_000,
+        "track_id": None,
+        "album": None,
+        "kind": "music",
+        "skipped": False,
+        "source": "import",
+        "extra": {},
+    } | kw
+    return PlayRow(
+        user,
+        at,
+        seq,
+        values["ms_played"],
+        values["track_id"],
+        uri,
+        title,
+        "Artist",
+        values["album"],
+        values["kind"],
+        values["skipped"],
+        values["source"],
+        exact,
+        values["extra"],
+        uri or match_key(title, "Artist"),
+        match_key(title, "Artist"),
+    )
+
+
+def test_plays_bulk_rows_with_tracks_replacements_and_import_records(store) -> None:
+    from echotune.tools.models import ImportedFile
+
+    learnt = track(7, source="learnt")
+    seen: list[int] = []
+    rows = [_row("u", i, f"Song {i % 3}", track_id=learnt.id if i == 0 else None) for i in range(7)]
+    imported = ImportedFile("digest-1", "Streaming_History_Audio_2024.json", 7, T0)
+    assert store.plays.revision("u") == 0
+    assert store.plays.add_rows(rows, tracks=[learnt], remember=("u", imported), progress=seen.append) == 7
+    assert store.catalog.get(learnt.id) == learnt and seen[-1] == 7
+    assert store.plays.revision("u") == 1
+    assert store.plays.imported_files("u", ["digest-1", "other"]) == {"digest-1": imported}
+    assert store.plays.imported_files("v", ["digest-1"]) == {}
+    assert store.plays.add_rows(rows) == 0 and store.plays.count("u") == 7, "identical rows are skipped"
+
+    # a minute-precise play later replaced by its exact twin
+    rough = _row("u", 100, "Song 9", exact=False)
+    assert store.plays.add_rows([rough]) == 1
+    exact = _row("u", 100, "Song 9", uri="spotify:track:" + "9" * 22)
+    assert store.plays.add_rows([exact], replace=[("u", rough.played_at, 0, rough.track_key)]) == 1
+    assert store.plays.count("u") == 8
+    ids = store.plays.identities("u", T0 + timedelta(minutes=99), T0 + timedelta(minutes=101))
+    assert [(i.track_key, i.exact) for i in ids] == [(exact.track_key, True)]
+    assert store.plays.revision("u") >= 3
+
+
+def test_plays_items_and_columns_agree(store) -> None:
+    rows = [
+        _row("u", 5, "B"),
+        _row("u", 1, "A"),
+        _row("u", 3, "B", skipped=True),
+        _row("u", 3, "B", seq=1),
+        _row("w", 2, "C"),
+    ]
+    store.plays.add_rows(rows)
+    items = store.plays.items("u")
+    cols = store.plays.columns("u")
+    assert sorted(i.title for i in items) == ["A", "B"] and cols.items == items
+    assert cols.played_at == sorted(cols.played_at) and len(cols) == 4
+    assert [items[i].title for i in cols.item] == ["A", "B", "B", "B"]
+    assert cols.skipped.count(True) == 1 and cols.ms_played == [60_000] * 4
+    assert store.plays.users() == ["u", "w"]
+    assert len(store.plays.columns("nobody")) == 0
+
+
+def test_plays_delete_forgets_import_records_and_bumps_revision(store) -> None:
+    from echotune.tools.models import ImportedFile
+
+    store.plays.add_rows([_row("u", i, "X") for i in range(3)], remember=("u", ImportedFile("d", "f", 3, T0)))
+    before = store.plays.revision("u")
+    assert store.plays.delete("u", before=T0 + timedelta(minutes=1)) == 1
+    assert store.plays.revision("u") > before and store.plays.imported_files("u", ["d"]) == {}
+    assert store.plays.delete("u") == 2 and store.plays.count("u") == 0 and store.plays.users() == []
+
+
+def test_catalog_existing(store) -> None:
+    store.catalog.upsert([track(1), track(2)])
+    assert store.catalog.existing([track(1).id, "nope", track(2).id, track(1).id]) == {track(1).id, track(2).id}
+
+
+def test_events_in_batches(store) -> None:
+    store.events.record_many(
+        [Event(at=T0 + timedelta(seconds=i), user="u", kind="tool", name=f"b{i}") for i in range(3)]
+    )
+    store.events.record_many([])
+    assert [e.name for e in store.events.list(kind="tool")] == ["b2", "b1", "b0"]
+
+
+def test_tokens_are_found_by_hash_listed_and_revoked(store) -> None:
+    from echotune.tools.models import ApiToken
+
+    def token(id_: str, user: str, minute: int) -> ApiToken:
+        return ApiToken(
+            id=id_, user=user, scope="read", label="cli", rate_per_min=60, created_at=T0 + timedelta(minutes=minute)
+        )
+
+    store.tokens.add(token("t1", "alice", 1), "hash-1")
+    store.tokens.add(token("t2", "bob", 2), "hash-2")
+    assert store.tokens.by_hash("hash-1") == token("t1", "alice", 1)
+    assert store.tokens.by_hash("nope") is None
+    assert [t.id for t in store.tokens.list()] == ["t1", "t2"]
+    assert [t.id for t in store.tokens.list(user="bob")] == ["t2"]
+    store.tokens.touch("t1", T0 + timedelta(hours=1))
+    assert store.tokens.by_hash("hash-1").last_used_at == T0 + timedelta(hours=1)
+    assert store.tokens.revoke("t1", T0 + timedelta(hours=2)) is True
+    assert store.tokens.revoke("t1", T0 + timedelta(hours=3)) is False, "already revoked"
+    assert store.tokens.revoke("missing", T0) is False
+    assert [t.id for t in store.tokens.list()] == ["t2"]
+    revoked = store.tokens.list(include_revoked=True)[0]
+    assert revoked.revoked and revoked.revoked_at == T0 + timedelta(hours=2)
+
+
+def test_audit_log(store) -> None:
+    from echotune.tools.models import AuditEntry
+
+    for i, user in enumerate(["alice", "bob", "alice"]):
+        store.audit.record(
+            AuditEntry(
+                at=T0 + timedelta(minutes=i),
+                user=user,
+                face="mcp",
+                tool="player_play",
+                effect="act",
+                token_id="t1",
+                scope="control",
+                arguments={"i": i},
+            )
+        )
+    assert [a.arguments["i"] for a in store.audit.list()] == [2, 1, 0]
+    assert [a.arguments["i"] for a in store.audit.list(user="alice")] == [2, 0]
+    assert [a.arguments["i"] for a in store.audit.list(since=T0 + timedelta(minutes=1), limit=1)] == [2]
+
+
+def test_two_writers_loading_the_same_tracks_at_once(store) -> None:
+    """Two servers warming up load the bundled catalog at the same time: both succeed, nothing is doubled."""
+    tracks = [track(i) for i in range(300)]
+    barrier, failures = threading.Barrier(2), []
+
+    def load() -> None:
+        barrier.wait()
+        try:
+            store.catalog.upsert(tracks)
+        except Exception as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=load) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert failures == [] and store.catalog.count() == 300

@@ -1,18 +1,10 @@
-"""A real Redis server for the scale-out tests, started once per session on a free loopback port."""
+"""Scale-out fixtures: an empty Redis database per test (the servers themselves are in tests/conftest.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
-
-from tests.services import redis_server
-
-
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
 
 
 @pytest.fixture

@@ -6,16 +6,23 @@ tests in tests/contract/.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from echotune.tools.models import (
+    ApiToken,
+    AuditEntry,
     Event,
     Feedback,
+    ImportedFile,
     LocalPlaylist,
     Play,
+    PlayColumns,
+    PlayIdentity,
+    PlayItem,
     PlaylistEntry,
+    PlayRecord,
     SavedEntry,
     SettingsChange,
     StoredSettings,
@@ -30,6 +37,9 @@ class CatalogRepo(Protocol):
 
     def get(self, track_id: str) -> Track | None: ...
     def get_many(self, track_ids: Sequence[str]) -> dict[str, Track]: ...
+    def existing(self, track_ids: Sequence[str]) -> set[str]:
+        """Which of these track ids the catalog holds (cheap: no Track is built)."""
+
     def by_match_keys(self, keys: Sequence[str]) -> dict[str, str]:
         """Map normalised "title|artist" keys to track ids (see tools.text.match_key)."""
 
@@ -49,6 +59,9 @@ class SettingsRepo(Protocol):
 
 class EventsRepo(Protocol):
     def record(self, event: Event) -> None: ...
+    def record_many(self, events: Sequence[Event]) -> None:
+        """Write several events in one transaction (servers batch their analytics rows)."""
+
     def list(self, *, kind: str | None = None, since: datetime | None = None, limit: int = 1000) -> list[Event]: ...
 
 
@@ -60,18 +73,54 @@ class FeedbackRepo(Protocol):
 
 
 class PlaysRepo(Protocol):
+    """Listening history. Every change to a user's plays bumps `revision(user)` in the same transaction."""
+
     def add(self, plays: Sequence[Play]) -> tuple[int, int]:
         """Insert plays in one transaction, skipping ones already stored (same user, played_at, track_key);
         returns (inserted, duplicates)."""
+
+    def add_rows(
+        self,
+        rows: Sequence[PlayRecord],
+        *,
+        replace: Sequence[tuple[str, int, int, str]] = (),
+        tracks: Sequence[Track] = (),
+        remember: tuple[str, ImportedFile] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Bulk form of `add`, all in ONE transaction: upsert the catalog `tracks` the rows reference, remove
+        the plays the rows supersede (`replace`: (user, played_at ms, seq, track_key)), insert the rows (skipping
+        stored ones), and record `remember` (user, file) as fully imported. `progress(rows_written)` is called
+        between chunks. Returns how many were inserted."""
+
+    def imported_files(self, user: str, digests: Sequence[str]) -> dict[str, ImportedFile]:
+        """Which of these file digests were fully imported for the user (and not deleted since)."""
+
+    def identities(self, user: str, since: datetime, until: datetime) -> list[PlayIdentity]:
+        """Identity of each play with since <= played_at < until (for recognising a play seen before)."""
 
     def list(
         self, user: str, *, since: datetime | None = None, until: datetime | None = None, limit: int | None = None
     ) -> list[Play]:
         """Plays with since <= played_at < until, newest first."""
 
+    def items(self, user: str) -> list[PlayItem]:
+        """What the user's plays were of (tracks, episodes, chapters), in a stable order: the order `columns`
+        codes refer to, unchanged while `revision(user)` is."""
+
+    def columns(self, user: str) -> PlayColumns:
+        """All of a user's plays as parallel columns, oldest first (the history queries compute on these)."""
+
     def count(self, user: str) -> int: ...
+    def users(self) -> list[str]:
+        """Every user with at least one play."""
+
+    def revision(self, user: str) -> int:
+        """Changes whenever the user's plays change; 0 when they never had any."""
+
     def delete(self, user: str, *, before: datetime | None = None) -> int:
-        """Delete a user's plays (all, or those before a time); returns how many."""
+        """Delete a user's plays (all, or those before a time), and everything stored only for them (what was
+        played, their contexts, the record of imported files); returns how many plays."""
 
 
 class PlayerStateRepo(Protocol):
@@ -113,6 +162,27 @@ class LibraryRepo(Protocol):
         """Newest first, and how many there are in all."""
 
 
+class TokensRepo(Protocol):
+    """MCP bearer tokens, found by the SHA-256 of the presented token (the token itself is never stored)."""
+
+    def add(self, token: ApiToken, token_sha256: str) -> None: ...
+    def by_hash(self, token_sha256: str) -> ApiToken | None: ...
+    def list(self, *, user: str | None = None, include_revoked: bool = False) -> list[ApiToken]: ...
+    def revoke(self, token_id: str, at: datetime) -> bool:
+        """Mark a token revoked; False when no live token has that id."""
+
+    def touch(self, token_id: str, at: datetime) -> None:
+        """Remember when the token was last used."""
+
+
+class AuditRepo(Protocol):
+    """The audit log of acting and destructive tool calls."""
+
+    def record(self, entry: AuditEntry) -> None: ...
+    def list(self, *, user: str | None = None, since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:
+        """Newest first."""
+
+
 class MetaRepo(Protocol):
     """Small key/value facts about the store itself (e.g. which catalog build is loaded)."""
 
@@ -133,5 +203,7 @@ class Store(Protocol):
     player_state: PlayerStateRepo
     local_playlists: LocalPlaylistsRepo
     library: LibraryRepo
+    tokens: TokensRepo
+    audit: AuditRepo
 
     def close(self) -> None: ...

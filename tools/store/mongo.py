@@ -7,18 +7,32 @@ first, so a sharded cluster would shard on `user` (see README, "Scaling out").
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from echotune.tools.errors import ConflictError, NotConfiguredError, NotFoundError, UpstreamError
-from echotune.tools.models import Event, Feedback, Play, SettingsChange, StoredSettings, Track
+from echotune.tools.models import (
+    Event,
+    Feedback,
+    ImportedFile,
+    Play,
+    PlayColumns,
+    PlayIdentity,
+    PlayItem,
+    PlayRecord,
+    SettingsChange,
+    StoredSettings,
+    Track,
+)
+from echotune.tools.store.sqlite import epoch_ms, from_epoch_ms
 from echotune.tools.text import match_key
 
 if TYPE_CHECKING:
     from pymongo import MongoClient
     from pymongo.database import Database
 
+_CHUNK = 5000
 SCHEMA_VERSION = 1
 """Bumped when collections or documents change shape; a database with a newer version is refused."""
 
@@ -28,9 +42,10 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
     "events": [([("kind", 1), ("at", -1)], {}), ([("user", 1), ("at", -1)], {})],
     "feedback": [([("user", 1), ("at", 1)], {})],
     "plays": [
-        ([("user", 1), ("played_at", 1), ("track_key", 1)], {"unique": True, "name": "play_identity"}),
-        ([("user", 1), ("track_id", 1)], {}),
+        ([("user", 1), ("played_at", 1), ("track_key", 1), ("seq", 1)], {"unique": True, "name": "play_identity"}),
+        ([("user", 1), ("track_key", 1)], {}),
     ],
+    "play_imports": [([("user", 1), ("digest", 1)], {"unique": True})],
 }
 
 
@@ -75,6 +90,10 @@ class MongoStore:
         self.feedback = MongoFeedback(self)
         self.plays = MongoPlays(self)
         self.meta = MongoMeta(self)
+        from echotune.tools.store.mongo_mcp import MongoAudit, MongoTokens
+
+        self.tokens = MongoTokens(self)
+        self.audit = MongoAudit(self)
         from echotune.tools.store.mongo_player import attach_player_repos
 
         attach_player_repos(self)
@@ -89,7 +108,9 @@ class MongoStore:
                 f"{SCHEMA_VERSION}: it was written by a newer EchoTune.",
                 hint="upgrade EchoTune, or use another database (ECHOTUNE_MONGO_DB)",
             )
-        for collection, indexes in INDEXES.items():
+        from echotune.tools.store.mongo_mcp import INDEXES as MCP_INDEXES
+
+        for collection, indexes in (INDEXES | MCP_INDEXES).items():
             for keys, options in indexes:
                 self.db[collection].create_index(keys, **options)
         meta.update_one({"_id": "schema_version"}, {"$set": {"value": str(SCHEMA_VERSION)}}, upsert=True)
@@ -138,18 +159,38 @@ class MongoCatalog:
     def count(self) -> int:
         return self.c.estimated_document_count()
 
-    def upsert(self, tracks: Iterable[Track]) -> int:
-        from pymongo import ReplaceOne
+    def upsert(self, tracks: Iterable[Track], *, session: Any = None) -> int:
+        """New tracks go in with one bulk insert; only tracks already stored are replaced one by one."""
+        from pymongo import InsertOne, ReplaceOne
+        from pymongo.errors import BulkWriteError
 
-        ops = []
+        docs = []
         for t in tracks:
             doc = t.model_dump(mode="json")
             doc["_id"] = doc.pop("id")
             doc["match_key"] = match_key(t.title, t.artists[0].name if t.artists else "")
-            ops.append(ReplaceOne({"_id": doc["_id"]}, doc, upsert=True))
-        if ops:
-            self.c.bulk_write(ops, ordered=True)
+            docs.append(doc)
+        docs = list({d["_id"]: d for d in docs}.values())
+        stored = set()
+        for i in range(0, len(docs), _CHUNK):
+            ids = [d["_id"] for d in docs[i : i + _CHUNK]]
+            stored.update(d["_id"] for d in self.c.find({"_id": {"$in": ids}}, {"_id": 1}, session=session))
+        ops = [ReplaceOne({"_id": d["_id"]}, d) if d["_id"] in stored else InsertOne(d) for d in docs]
+        if not ops:
+            return 0
+        try:
+            self.c.bulk_write(ops, ordered=False, session=session)
+        except BulkWriteError as exc:
+            # Another process inserted some of these meanwhile (two servers loading the catalog at once):
+            # replace those; any other write error is real.
+            errors = exc.details.get("writeErrors", [])
+            if session is not None or any(e.get("code") != 11000 for e in errors):
+                raise
+            self.c.bulk_write([ReplaceOne({"_id": docs[e["index"]]["_id"]}, docs[e["index"]]) for e in errors])
         return len(ops)
+
+    def existing(self, track_ids: Sequence[str]) -> set[str]:
+        return {d["_id"] for d in self.c.find({"_id": {"$in": list(dict.fromkeys(track_ids))}}, {"_id": 1})}
 
     @staticmethod
     def _track(doc: dict[str, Any]) -> Track:
@@ -258,9 +299,11 @@ class MongoEvents:
         self.c = store.db["events"]
 
     def record(self, event: Event) -> None:
-        doc = event.model_dump()
-        doc["at"] = _aware(event.at)
-        self.c.insert_one(doc)
+        self.record_many([event])
+
+    def record_many(self, events: Sequence[Event]) -> None:
+        if events:
+            self.c.insert_many([{**e.model_dump(), "at": _aware(e.at)} for e in events], ordered=True)
 
     def list(self, *, kind: str | None = None, since: datetime | None = None, limit: int = 1000) -> list[Event]:
         query: dict[str, Any] = {}
@@ -295,53 +338,183 @@ class MongoFeedback:
         ]
 
 
+_PLAY_FIELDS = (
+    "user",
+    "played_at",
+    "seq",
+    "ms_played",
+    "track_id",
+    "track_uri",
+    "title",
+    "artist",
+    "album",
+    "kind",
+    "skipped",
+    "source",
+    "exact",
+    "extra",
+    "track_key",
+    "match_key",
+)
+
+
 class MongoPlays:
+    """Plays as one document each (played_at in UTC epoch milliseconds, like SQLite), identified by the unique
+    index (user, played_at, track_key, seq). Bulk writes are upserts with $setOnInsert inside one transaction:
+    a duplicate is skipped without the write error that would abort the transaction."""
+
     def __init__(self, store: MongoStore):
+        self.store = store
         self.c = store.db["plays"]
+        self.revisions = store.db["play_revisions"]
+        self.imports = store.db["play_imports"]
+        self.tracks = MongoCatalog(store)
 
     def add(self, plays: Sequence[Play]) -> tuple[int, int]:
-        from pymongo.errors import BulkWriteError
+        inserted = self.add_rows([p.row() for p in plays])
+        return inserted, len(plays) - inserted
 
-        docs = [{**p.model_dump(), "played_at": _aware(p.played_at), "track_key": p.track_key} for p in plays]
-        if not docs:
-            return 0, 0
-        try:
-            inserted = len(self.c.insert_many(docs, ordered=False).inserted_ids)
-        except BulkWriteError as exc:
-            dup = [e for e in exc.details.get("writeErrors", []) if e.get("code") == 11000]
-            if len(dup) != len(exc.details.get("writeErrors", [])):
-                raise
-            inserted = exc.details.get("nInserted", 0)
-        return inserted, len(docs) - inserted
+    def add_rows(
+        self,
+        rows: Sequence[PlayRecord],
+        *,
+        replace: Sequence[tuple[str, int, int, str]] = (),
+        tracks: Sequence[Track] = (),
+        remember: tuple[str, ImportedFile] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        from pymongo import DeleteOne, UpdateOne
+
+        users = {r.user for r in rows} | {u for u, _, _, _ in replace}
+        inserted = 0
+        with self.store.transaction() as session:
+            if tracks:
+                self.tracks.upsert(tracks, session=session)
+            if replace:
+                self.c.bulk_write(
+                    [
+                        DeleteOne({"user": u, "played_at": at, "seq": seq, "track_key": key})
+                        for u, at, seq, key in replace
+                    ],
+                    session=session,
+                )
+            for start in range(0, len(rows), _CHUNK):
+                ops = []
+                for r in rows[start : start + _CHUNK]:
+                    doc = {f: getattr(r, f) for f in _PLAY_FIELDS}
+                    key = {"user": r.user, "played_at": r.played_at, "track_key": r.track_key, "seq": r.seq}
+                    ops.append(UpdateOne(key, {"$setOnInsert": doc}, upsert=True))
+                inserted += self.c.bulk_write(ops, ordered=False, session=session).upserted_count
+                if progress:
+                    progress(min(start + _CHUNK, len(rows)))
+            if remember:
+                user, f = remember
+                self.imports.replace_one(
+                    {"_id": f"{user}:{f.digest}"},
+                    {
+                        "user": user,
+                        "digest": f.digest,
+                        "file": f.file,
+                        "records": f.records,
+                        "imported_at": _aware(f.imported_at),
+                    },
+                    upsert=True,
+                    session=session,
+                )
+            for user in users:
+                self.revisions.update_one({"_id": user}, {"$inc": {"revision": 1}}, upsert=True, session=session)
+        return inserted
+
+    def imported_files(self, user: str, digests: Sequence[str]) -> dict[str, ImportedFile]:
+        found = self.imports.find({"user": user, "digest": {"$in": list(dict.fromkeys(digests))}})
+        return {d["digest"]: ImportedFile(d["digest"], d["file"], d["records"], _utc(d["imported_at"])) for d in found}
+
+    def identities(self, user: str, since: datetime, until: datetime) -> list[PlayIdentity]:
+        query = {"user": user, "played_at": {"$gte": epoch_ms(since), "$lt": epoch_ms(until)}}
+        fields = {"_id": 0, "played_at": 1, "seq": 1, "track_key": 1, "match_key": 1, "exact": 1}
+        return [
+            PlayIdentity(d["played_at"], d["seq"], d["track_key"], d["match_key"], d["exact"])
+            for d in self.c.find(query, fields)
+        ]
 
     def list(
         self, user: str, *, since: datetime | None = None, until: datetime | None = None, limit: int | None = None
     ) -> list[Play]:
-        query: dict[str, Any] = {"user": user}
         window: dict[str, Any] = {}
         if since:
-            window["$gte"] = _aware(since)
+            window["$gte"] = epoch_ms(since)
         if until:
-            window["$lt"] = _aware(until)
-        if window:
-            query["played_at"] = window
-        cursor = self.c.find(query, {"_id": 0, "track_key": 0}).sort([("played_at", -1), ("_id", -1)])
+            window["$lt"] = epoch_ms(until)
+        query: dict[str, Any] = {"user": user, **({"played_at": window} if window else {})}
+        cursor = self.c.find(query, {"_id": 0, "track_key": 0, "match_key": 0}).sort(
+            [("played_at", -1), ("track_key", -1), ("seq", -1)]
+        )
         if limit is not None:
             cursor = cursor.limit(limit)
         out = []
         for doc in cursor:
-            doc["played_at"] = _utc(doc["played_at"])
+            doc["played_at"] = from_epoch_ms(doc["played_at"])
             out.append(Play.model_validate(doc))
         return out
+
+    def items(self, user: str) -> list[PlayItem]:
+        """What the user's plays were of, ordered by track_key (stable while the plays do not change)."""
+        return self._items(user)[0]
+
+    def _items(self, user: str) -> tuple[list[PlayItem], dict[str, int]]:
+        pipeline = [
+            {"$match": {"user": user}},
+            {"$sort": {"played_at": 1}},
+            {
+                "$group": {
+                    "_id": "$track_key",
+                    "kind": {"$first": "$kind"},
+                    "uri": {"$first": "$track_uri"},
+                    "title": {"$first": "$title"},
+                    "artist": {"$first": "$artist"},
+                    "album": {"$first": "$album"},
+                    "track_id": {"$first": "$track_id"},
+                }
+            },
+            {"$sort": {"_id": 1}},
+        ]
+        items = [
+            PlayItem(d["_id"], d["kind"], d["uri"], d["title"], d["artist"], d["album"], d["track_id"])
+            for d in self.c.aggregate(pipeline)
+        ]
+        return items, {item.track_key: i for i, item in enumerate(items)}
+
+    def columns(self, user: str) -> PlayColumns:
+        items, positions = self._items(user)
+        fields = {"_id": 0, "played_at": 1, "ms_played": 1, "track_key": 1, "skipped": 1}
+        docs = list(self.c.find({"user": user}, fields).sort([("played_at", 1), ("track_key", 1), ("seq", 1)]))
+        return PlayColumns(
+            played_at=[d["played_at"] for d in docs],
+            ms_played=[d["ms_played"] for d in docs],
+            item=[positions[d["track_key"]] for d in docs],
+            skipped=[bool(d["skipped"]) for d in docs],
+            items=items,
+        )
 
     def count(self, user: str) -> int:
         return self.c.count_documents({"user": user})
 
+    def users(self) -> list[str]:
+        return sorted(self.c.distinct("user"))
+
+    def revision(self, user: str) -> int:
+        doc = self.revisions.find_one({"_id": user})
+        return int(doc["revision"]) if doc else 0
+
     def delete(self, user: str, *, before: datetime | None = None) -> int:
         query: dict[str, Any] = {"user": user}
         if before:
-            query["played_at"] = {"$lt": _aware(before)}
-        return self.c.delete_many(query).deleted_count
+            query["played_at"] = {"$lt": epoch_ms(before)}
+        with self.store.transaction() as session:
+            deleted = self.c.delete_many(query, session=session).deleted_count
+            self.imports.delete_many({"user": user}, session=session)
+            self.revisions.update_one({"_id": user}, {"$inc": {"revision": 1}}, upsert=True, session=session)
+        return deleted
 
 
 class MongoMeta:

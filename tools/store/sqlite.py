@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from echotune.tools.errors import ConflictError, NotConfiguredError, NotFoundError
-from echotune.tools.models import Event, Feedback, Play, SettingsChange, StoredSettings, Track
+from echotune.tools.models import Event, Feedback, SettingsChange, StoredSettings, Track
 from echotune.tools.text import match_key
 
 BUSY_TIMEOUT_MS = 10_000
@@ -84,11 +84,17 @@ class SqliteStore:
         self.settings = SqliteSettings(self)
         self.events = SqliteEvents(self)
         self.feedback = SqliteFeedback(self)
+        from echotune.tools.store.sqlite_plays import SqlitePlays  # it builds on this module's helpers
+
         self.plays = SqlitePlays(self)
         self.meta = SqliteMeta(self)
         from echotune.tools.store.sqlite_player import attach_player_repos
 
         attach_player_repos(self)
+        from echotune.tools.store.sqlite_mcp import SqliteAudit, SqliteTokens
+
+        self.tokens = SqliteTokens(self)
+        self.audit = SqliteAudit(self)
 
     # -- connections and transactions -------------------------------------------------------------------
     def conn(self) -> sqlite3.Connection:
@@ -232,6 +238,15 @@ class SqliteCatalog:
                 out[row[0]] = _track(row)
         return out
 
+    def existing(self, track_ids: Sequence[str]) -> set[str]:
+        out: set[str] = set()
+        ids = list(dict.fromkeys(track_ids))
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            sql = f"SELECT id FROM tracks WHERE id IN ({', '.join('?' * len(chunk))})"
+            out.update(id_ for (id_,) in self.s.conn().execute(sql, chunk))
+        return out
+
     def by_match_keys(self, keys: Sequence[str]) -> dict[str, str]:
         out: dict[str, str] = {}
         keys = list(dict.fromkeys(keys))
@@ -329,6 +344,15 @@ class SqliteEvents:
         with self.s.tx() as conn:
             conn.execute(f"INSERT INTO events ({_EVENT_COLS}) VALUES ({', '.join('?' * 13)})", row)
 
+    def record_many(self, events: Sequence[Event]) -> None:
+        rows = [
+            (ts(e.at), e.user, e.kind, e.name, e.face, e.duration_ms, e.outcome, e.error_code, e.provider,
+             e.tokens_in, e.tokens_out, e.cost_usd, dumps(e.data))
+            for e in events
+        ]  # fmt: skip
+        with self.s.tx() as conn:
+            conn.executemany(f"INSERT INTO events ({_EVENT_COLS}) VALUES ({', '.join('?' * 13)})", rows)
+
     def list(self, *, kind: str | None = None, since: datetime | None = None, limit: int = 1000) -> list[Event]:
         where, args = [], []
         if kind:
@@ -376,55 +400,6 @@ def epoch_ms(value: datetime) -> int:
 
 def from_epoch_ms(value: int) -> datetime:
     return datetime.fromtimestamp(value / 1000, UTC)
-
-
-_PLAY_COLS = "user, played_at, ms_played, track_id, track_uri, title, artist, album, kind, skipped, source, extra"
-
-
-class SqlitePlays:
-    def __init__(self, store: SqliteStore):
-        self.s = store
-
-    def add(self, plays: Sequence[Play]) -> tuple[int, int]:
-        rows = [
-            (p.user, epoch_ms(p.played_at), p.ms_played, p.track_id, p.track_uri, p.title, p.artist, p.album, p.kind,
-             int(p.skipped), p.source, dumps(p.extra), p.track_key)
-            for p in plays
-        ]  # fmt: skip
-        with self.s.tx() as conn:
-            before = conn.total_changes
-            conn.executemany(
-                f"INSERT OR IGNORE INTO plays ({_PLAY_COLS}, track_key) VALUES ({', '.join('?' * 13)})", rows
-            )
-            inserted = conn.total_changes - before
-        return inserted, len(rows) - inserted
-
-    def list(
-        self, user: str, *, since: datetime | None = None, until: datetime | None = None, limit: int | None = None
-    ) -> list[Play]:
-        sql = f"SELECT {_PLAY_COLS} FROM plays WHERE user = ? AND played_at >= ? AND played_at < ?"
-        sql += " ORDER BY played_at DESC, id DESC" + (" LIMIT ?" if limit is not None else "")
-        args: list[Any] = [user, epoch_ms(since) if since else -(2**62), epoch_ms(until) if until else 2**62]
-        if limit is not None:
-            args.append(limit)
-        names = [c.strip() for c in _PLAY_COLS.split(",")]
-        out = []
-        for row in self.s.conn().execute(sql, args):
-            rec = dict(zip(names, row, strict=True))
-            rec["played_at"] = from_epoch_ms(rec["played_at"])
-            rec["skipped"] = bool(rec["skipped"])
-            rec["extra"] = orjson.loads(rec["extra"])
-            out.append(Play.model_validate(rec))
-        return out
-
-    def count(self, user: str) -> int:
-        return self.s.conn().execute("SELECT count(*) FROM plays WHERE user = ?", (user,)).fetchone()[0]
-
-    def delete(self, user: str, *, before: datetime | None = None) -> int:
-        with self.s.tx() as conn:
-            return conn.execute(
-                "DELETE FROM plays WHERE user = ? AND played_at < ?", (user, epoch_ms(before) if before else 2**62)
-            ).rowcount
 
 
 class SqliteMeta:

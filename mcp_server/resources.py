@@ -1,0 +1,64 @@
+"""The echotune:// resources: each one is the JSON output of a read-only registry tool for the caller's user.
+
+This table is the one place that says which tool a resource reads. A resource whose tool is not in the
+registry yet (built in parallel by another area) is simply not offered; it appears once the tool is merged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from echotune.tools.registry import all_tools
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver.resources import Resource
+
+    from echotune.mcp_server.server import Calls
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    uri: str
+    tool: str  # the read-only registry tool whose output this resource is
+    name: str
+    title: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+RESOURCES: tuple[ResourceSpec, ...] = (
+    ResourceSpec("echotune://settings", "settings_get", "settings", "Your settings"),
+    ResourceSpec("echotune://catalog/stats", "catalog_stats", "catalog-stats", "Catalog statistics"),
+    ResourceSpec("echotune://player/now-playing", "player_now_playing", "now-playing", "Now playing"),
+    ResourceSpec("echotune://history/summary", "history_totals", "history-summary", "Listening history summary"),
+    ResourceSpec("echotune://insights/summary", "insights_summary", "insights-summary", "Listening insights"),
+)
+
+
+def offered() -> list[ResourceSpec]:
+    """The resources whose tool exists (and is read-only: reading a resource must change nothing)."""
+    tools = all_tools()
+    return [r for r in RESOURCES if r.tool in tools and tools[r.tool].read_only]
+
+
+def mcp_resources(calls: Calls) -> list[Resource]:
+    from mcp.server.mcpserver.resources import FunctionResource
+
+    tools = all_tools()
+    out: list[Resource] = []
+    for spec in offered():
+
+        async def read(spec: ResourceSpec = spec) -> str:
+            return await calls.read(spec.tool, spec.args)
+
+        out.append(
+            FunctionResource(
+                uri=spec.uri,
+                name=spec.name,
+                title=spec.title,
+                description=f"{tools[spec.tool].description} (the output of the {spec.tool} tool, as JSON)",
+                mime_type="application/json",
+                fn=read,
+            )
+        )
+    return out

@@ -1,0 +1,55 @@
+"""Serving over stdio (`echotune mcp`): stdout carries the protocol and nothing else.
+
+The SDK's stdio transport points fd 1 at stderr while it serves, so a stray print or a library's log line
+cannot corrupt the stream. It drops lines that are not JSON-RPC without a word; JSON-RPC 2.0 asks for an
+error reply (-32700 parse error, -32600 invalid request, id null), which the relay here sends, and the
+server keeps serving.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import anyio
+from mcp.server.stdio import stdio_server
+from mcp.shared.message import SessionMessage
+from mcp.types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError
+from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import MCPServer
+
+log = logging.getLogger("echotune.mcp")
+
+
+def malformed_reply(exc: Exception) -> JSONRPCError:
+    """The JSON-RPC error for a line the transport could not decode."""
+    not_json = isinstance(exc, ValidationError) and any(e["type"] == "json_invalid" for e in exc.errors())
+    if not_json:
+        return JSONRPCError(jsonrpc="2.0", id=None, error=ErrorData(code=PARSE_ERROR, message="Parse error"))
+    return JSONRPCError(
+        jsonrpc="2.0",
+        id=None,
+        error=ErrorData(code=INVALID_REQUEST, message="Invalid Request: not a JSON-RPC 2.0 request or notification"),
+    )
+
+
+async def serve_stdio(server: MCPServer) -> None:
+    lowlevel = server._lowlevel_server  # the SDK offers no public hook for undecodable lines
+    async with stdio_server() as (read_stream, write_stream):
+        send, receive = anyio.create_memory_object_stream[SessionMessage | Exception](0)
+
+        async def relay() -> None:
+            async with send:
+                async for item in read_stream:
+                    if isinstance(item, Exception):
+                        log.info("malformed JSON-RPC line answered with an error", extra={"event": "mcp.malformed"})
+                        await write_stream.send(SessionMessage(malformed_reply(item)))
+                    else:
+                        await send.send(item)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(relay)
+            await lowlevel.run(receive, write_stream, lowlevel.create_initialization_options())
+            tg.cancel_scope.cancel()
