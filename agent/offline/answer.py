@@ -7,6 +7,7 @@ answer. Text inside results is quoted as data: it is never read as an instructio
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,13 @@ class Outcome:
     effect: str = "read"
 
 
+ISO_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+QUIET_KEYS = ("id", "uri", "user", "at", "updated_at", "timezone", "backend")
+
+
 def _num(value: Any) -> str:
+    if isinstance(value, str) and (m := ISO_TIME.match(value)):
+        return f"{m.group(1)} {m.group(2)}"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
@@ -64,6 +71,11 @@ def item_label(item: Any) -> str:
                  if k in item), None)  # fmt: skip
     if name is not None:
         return f"{_num(name)}" + _extras({k: v for k, v in item.items() if item.get(k) is not name})
+    if "start" in item and "end" in item:  # a span of time: "2024-12-28 11:13 → 20:21"
+        start, end = _num(item["start"]), _num(item["end"])
+        end = end[11:] if end[:10] == start[:10] else end
+        rest = {k: v for k, v in item.items() if k not in ("start", "end")}
+        return f"{start} → {end}" + _extras(rest)
     scalars = [(k, v) for k, v in item.items() if isinstance(v, str | int | float | bool) and k not in ("id", "uri")]
     return ", ".join(f"{k.replace('_', ' ')} {_num(v)}" for k, v in scalars[:3])
 
@@ -76,6 +88,9 @@ def _extras(rest: dict[str, Any]) -> str:
 
 
 def numbered(items: list[Any]) -> str:
+    if items and all(isinstance(x, int | float) for x in items):  # a series (plays per hour): say its shape
+        peak = max(range(len(items)), key=lambda i: items[i])
+        return f"{len(items)} values, highest {_num(items[peak])} at position {peak}"
     lines = [f"{i}. {item_label(x)}" for i, x in enumerate(items[:MAX_ITEMS], 1)]
     if len(items) > MAX_ITEMS:
         lines.append(f"… and {len(items) - MAX_ITEMS} more.")
@@ -187,12 +202,12 @@ def _generic(o: Outcome) -> str:
         parts = [message.strip()]
         parts.extend(f"{k.replace('_', ' ').capitalize()}:\n{numbered(v)}" for k, v in lists[:1])
         return "\n".join(parts)
-    lists = [(k, v) for k, v in r.items() if isinstance(v, list) and v and isinstance(v[0], dict | str | int)]
+    lists = [(k, v) for k, v in r.items() if isinstance(v, list) and v and isinstance(v[0], dict | str)]
     empty_lists = [k for k, v in r.items() if isinstance(v, list) and not v]
     scalars = {
         k: v
         for k, v in _flat({k: v for k, v in r.items() if not isinstance(v, list)}).items()
-        if v is not None and k.rsplit(".", 1)[-1] not in ("id", "uri", "user", "at", "updated_at")
+        if v is not None and k.rsplit(".", 1)[-1] not in QUIET_KEYS and not isinstance(v, list)
     }
     parts: list[str] = []
     if o.effect != "read":

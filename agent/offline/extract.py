@@ -91,6 +91,9 @@ ENUM_SYNONYMS: dict[str, tuple[str, ...]] = {
     "track": ("this song", "this track", "the song", "the track", "one song", "current song"),
     "context": ("album", "playlist", "everything", "all", "the queue"),
     "json": ("json",),
+    "shows": ("shows", "podcasts", "podcast"),
+    "time": ("time listened", "listening time", "by time", "longest", "most time", "hours", "minutes"),
+    "any": ("anything", "everything"),
     "csv": ("csv", "spreadsheet", "excel"),
     "html": ("html", "web page", "browser"),
 }  # fmt: skip
@@ -197,7 +200,8 @@ PERIOD_NAMES = {"period", "range", "time_range", "timeframe", "window", "term", 
 START_NAMES = {"since", "start", "from_date", "after", "start_date", "date_from", "begin", "from", "frm", "start_at"}
 END_NAMES = {"until", "end", "to_date", "before", "end_date", "date_to", "to", "end_at"}
 POSITION_NAMES = {"position_ms", "position", "seconds", "offset_ms", "ms", "position_s", "at", "seek_ms", "time"}
-PATH_NAMES = {"path", "paths", "file", "files", "filename", "source", "folder", "directory", "zip"}
+PATH_NAMES = {"path", "paths", "file", "files", "filename", "source", "folder", "directory", "zip", "out", "output",
+              "out_file", "destination"}  # fmt: skip
 NAME_NAMES = {"name", "title", "playlist_name", "new_name"}
 TRACK_RE = re.compile(
     r"^(track|tracks|song|songs|seed_tracks|seeds|seed|track_ids?|track_uris?|uris?|items|track_id|seed_track_ids?)$"
@@ -246,10 +250,10 @@ def category(f: FieldSpec, tool: ToolInfo) -> str:
         return "playlist"
     if n in NAME_NAMES:
         return "name"
-    if n in TEXT_NAMES:
-        return "text"
     if f.kind == "enum" or (f.kind == "list" and f.item_enum):
         return "enum"
+    if n in TEXT_NAMES:
+        return "text"
     if f.kind == "bool":
         return "bool"
     if f.kind in ("int", "float"):
@@ -385,10 +389,11 @@ def _enum_for_period(values: tuple[Any, ...], p: Period) -> Any:
         key = str(v).lower().replace("-", "_").replace(" ", "_")
         days = PERIOD_ENUM_DAYS.get(key)
         if days is None:
-            m = re.match(r"(\d+)_?(day|week|month|year)s?", key)
+            m = re.match(r"(\d+)_?(day|week|month|year)s?$", key) or re.match(r"(\d+)(h|d|w|m|y)$", key)
             if not m:
                 continue
-            days = int(m.group(1)) * {"day": 1, "week": 7, "month": 30, "year": 365}[m.group(2)]
+            per = {"day": 1, "week": 7, "month": 30, "year": 365, "h": 1 / 24, "d": 1, "w": 7, "m": 30, "y": 365}
+            days = int(m.group(1)) * per[m.group(2)]
         gap = abs(days - want) / max(days, want)
         if best_gap is None or gap < best_gap:
             best, best_gap = v, gap
@@ -402,7 +407,7 @@ def period(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
     if f.kind == "enum":
         return _enum_for_period(f.enum, p)
     if f.kind in ("str", "any"):
-        return p.phrase if p.unit != "all" else "all"
+        return p.canonical or p.phrase
     if f.kind == "int":
         return p.days if p.days else MISSING
     return MISSING
@@ -414,6 +419,12 @@ def period_start(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -
 
 
 def period_end(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
+    m = re.search(r"\b(?:before|older than|prior to|vor|antes de|avant)\s+(.+)$", env.text)
+    if f.name.lower() in ("before", "older_than") and m:  # "before 2020": up to the start of 2020
+        named = find_period(m.group(1), env.today)
+        if named is not None and named.start is not None:
+            env.use(m.start(), m.end())
+            return named.start.isoformat()
     p = _period(env, args)
     if not p or not p.end or p.end > env.today:
         return MISSING  # "until now" is the default of every tool that has an end
@@ -606,7 +617,7 @@ def _synonyms(value: Any) -> tuple[str, ...]:
 
 def enum(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
     values = f.enum or f.item_enum
-    if any(str(v).lower() in PERIOD_ENUM_DAYS or re.match(r"\d+_?(day|week|month|year)", str(v).lower())
+    if any(str(v).lower() in PERIOD_ENUM_DAYS or re.match(r"\d+_?(day|week|month|year|h$|d$|w$|m$|y$)", str(v).lower())
            for v in values):  # fmt: skip
         p = _period(env, args)
         if p is not None:
@@ -647,6 +658,16 @@ def _infer_enum(f: FieldSpec, values: tuple[Any, ...], env: Env) -> Any:
 
 
 def boolean(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
+    name = f.name.lower()
+    if name in ("confirm", "confirmed", "sure", "i_am_sure"):
+        return True  # the person's yes comes from the agent's own confirmation before acting tools run
+    if name in ("all", "everything", "entire"):
+        scoped = any(v not in (None, MISSING) for k, v in args.items() if not k.startswith("__"))
+        if scoped:  # "everything before 2020" is scoped by the date, not all
+            return MISSING
+        if re.search(r"\b(all|every\w*|whole|entire|complete)\b", env.text) or tool.effect == "destroy":
+            return True
+        return MISSING
     words = [w for w in re.split(r"[_\W]+", f.name.lower()) if len(w) >= 4 and w not in ("include", "allow")]
     mentioned = any(re.search(rf"\b{w}", env.text) for w in words)
     if f.name.lower() in ("state", "enabled", "on", "active", "value"):

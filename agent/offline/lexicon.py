@@ -104,7 +104,11 @@ RULES: dict[str, list[tuple[str, float]]] = {
         ),
         (r"\b(my|i)\b", 0.05),
         (r"\bon spotify\b", -0.15),
-        (r"\b(preferees?|preferidas?|favoritas?|favoritos|lieblings\w*|mas escuchad\w*|meistgehort\w*)\b", 0.3),
+        (
+            r"\b(preferees?|preferidas?|favoritas?|favoritos|lieblings\w*|mas escuchad\w*|meistgehort\w*|"
+            r"am meisten (gehort|gespielt)|le plus ecoute\w*|piu ascoltat\w*)\b",
+            0.3,
+        ),
     ],
     "history_clock": [
         (
@@ -217,7 +221,10 @@ RULES: dict[str, list[tuple[str, float]]] = {
         (r"\bnever play\b", -0.5),
         (r"\bplaylists?\b", -0.15),
         (r"\b(next|after this|queue)\b", -0.2),
-        (r"\b(play(ed|ing)? (the )?most|i played|i have played|did i play|have i played)\b", -0.4),
+        (
+            r"\b(play(ed|ing)? (the )?most|i played|i have played|(did|have|do) i (ever |usually |often )?(play|listen|hear))\b",
+            -0.5,
+        ),
         (r"\b(like|similar)\b", -0.05),
     ],
     "player_pause": [
@@ -375,7 +382,12 @@ MORE_RULES: dict[str, list[tuple[str, float]]] = {
         (r"\b(not (really )?into|not a fan of|im into|love it|dont dig|not feeling) (this|that|it)\b", 0.45),
         (r"\b(this|that) (song|track|one) is (great|awesome|amazing|terrible|awful|bad|good)\b", 0.45),
     ],
-    "history_top": [(r"\b(listen\w*|play\w*) to (the )?most\b|\b(listen\w*|play\w*) (the )?most\b", 0.2)],
+    "history_top": [
+        (r"\b(listen\w*|play\w*) to (the )?most\b|\b(listen\w*|play\w*) (the )?most\b", 0.2),
+        (r"\bspotify\b", -0.3),
+    ],
+    "history_recent": [(r"\bspotify\b", -0.3)],
+    "history_import": [(r"^(please )?(export|back ?up|download|dump|copy|give me a copy)\b", -0.4)],
 }
 for _name, _extra in MORE_RULES.items():
     RULES.setdefault(_name, []).extend(_extra)

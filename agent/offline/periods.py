@@ -31,6 +31,7 @@ class Period:
     end: date | None
     unit: str
     phrase: str
+    canonical: str = ""  # how tools read it: "last month", "this year", "2023", "2024-05", "last 30 days", ...
 
     @property
     def days(self) -> int | None:
@@ -62,7 +63,7 @@ _PATTERNS = [
     ),
     (re.compile(r"\b(today|hoy|heute|aujourdhui)\b"), "today"),
     (re.compile(r"\b(yesterday|ayer|gestern|hier)\b"), "yesterday"),
-    (re.compile(r"\b(all time|ever|of all time|always|alltime|forever|todos los tiempos|aller zeiten)\b"), "all"),
+    (re.compile(r"\b(all time|of all time|alltime|forever|todos los tiempos|aller zeiten|de tous les temps)\b"), "all"),
     (re.compile(r"\b(?:in|during|for|en|im|during the year)?\s*((?:19|20)\d\d)\b"), "year"),
 ]
 
@@ -85,42 +86,44 @@ def find_period(text: str, today: date, *, use_dateparser: bool = True) -> Perio
             unit = _unit_word(next(w for w in m.groups()[1:] if w))
             start = {"week": today - timedelta(days=today.weekday()), "month": today.replace(day=1),
                      "year": date(today.year, 1, 1)}[unit]  # fmt: skip
-            return Period(start, today + timedelta(days=1), unit, phrase)
+            return Period(start, today + timedelta(days=1), unit, phrase, f"this {unit}")
         if kind == "last":
             unit = _unit_word(next(w for w in m.groups() if w and w in UNITS))
             if unit == "week":
                 this_week = today - timedelta(days=today.weekday())
-                return Period(this_week - timedelta(days=7), this_week, unit, phrase)
+                return Period(this_week - timedelta(days=7), this_week, unit, phrase, "last week")
             if unit == "month":
-                return Period(_month_start(today, 1), _month_start(today), unit, phrase)
-            return Period(date(today.year - 1, 1, 1), date(today.year, 1, 1), "year", phrase)
+                return Period(_month_start(today, 1), _month_start(today), unit, phrase, "last month")
+            return Period(date(today.year - 1, 1, 1), date(today.year, 1, 1), "year", phrase, "last year")
         if kind == "span":
             count_word, unit_word = m.group(1), m.group(2)
             count = int(count_word) if count_word.isdigit() else NUMBER_WORDS.get(count_word)
             if not count:
                 continue
             days = count * UNITS.get(unit_word, 1)
+            unit = _unit_word(unit_word)
+            canonical = f"last {unit}" if count == 1 else f"last {count} {unit}s"
             return Period(today - timedelta(days=days) + timedelta(days=1), today + timedelta(days=1),
-                          _unit_word(unit_word) if count == 1 else "day", phrase)  # fmt: skip
+                          unit if count == 1 else "day", phrase, canonical)  # fmt: skip
         if kind == "today":
-            return Period(today, today + timedelta(days=1), "day", phrase)
+            return Period(today, today + timedelta(days=1), "day", phrase, "today")
         if kind == "yesterday":
-            return Period(today - timedelta(days=1), today, "day", phrase)
+            return Period(today - timedelta(days=1), today, "day", phrase, "yesterday")
         if kind == "all":
-            return Period(None, None, "all", phrase)
+            return Period(None, None, "all", phrase, "all")
         if kind == "year":
             year = int(m.group(1))
             if 1950 <= year <= today.year:
-                return Period(date(year, 1, 1), date(year + 1, 1, 1), "year", phrase)
+                return Period(date(year, 1, 1), date(year + 1, 1, 1), "year", phrase, str(year))
     for name, month in MONTHS.items():
         m = re.search(rf"\b(in |since |during )?{name}\b( ((?:19|20)\d\d))?", text)
         if m and len(name) > 2:
             year = int(m.group(3)) if m.group(3) else (today.year if month <= today.month else today.year - 1)
             start = date(year, month, 1)
             if (m.group(1) or "").strip() == "since":
-                return Period(start, today + timedelta(days=1), "month", m.group(0).strip())
+                return Period(start, today + timedelta(days=1), "month", m.group(0).strip(), f"since {start}")
             end = _month_start(date(year + (month == 12), month % 12 + 1, 1))
-            return Period(start, end, "month", m.group(0).strip())
+            return Period(start, end, "month", m.group(0).strip(), f"{year}-{month:02d}")
     if use_dateparser and re.search(r"\b(since|seit|desde|depuis|ago|hace|vor|il y a)\b", text):
         return _dateparser_period(text, today)
     return None
@@ -137,4 +140,4 @@ def _dateparser_period(text: str, today: date) -> Period | None:
     start = when.date()
     if start > today:
         return None
-    return Period(start, today + timedelta(days=1), "day", phrase)
+    return Period(start, today + timedelta(days=1), "day", phrase, f"since {start}")

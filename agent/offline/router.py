@@ -197,7 +197,7 @@ class Router:
         missing_tool = self.unbound_intent(text)
         if missing_tool and (best is None or best.score < SURE or best.rule <= 0):
             return Plan(reply=self.cannot(missing_tool))
-        clear_rule = best is not None and best.rule >= 0.3 and (second is None or best.score - second.score >= 0.1)
+        clear_rule = best is not None and best.rule >= 0.3 and (second is None or best.score - second.score >= 0.08)
         # nothing musical in it at all (no rule, no title or artist): similarity alone must be strong
         no_signal = not any(w > 0 for w in self.rule_scores(text).values()) and not self.mentions(text)
         needed = NO_SIGNAL_ENOUGH if no_signal else ENOUGH

@@ -60,6 +60,7 @@ def _agent_turns(ctx: Any) -> None:
         "tell me about the first one",
         "set diversity to 0.4",
         "what did I change in my settings",
+        "who were my top artists in 2024",
     )
     with Agent(ctx, checkpointer="memory", approve=True) as agent:
         for text in turns:

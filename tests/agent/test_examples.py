@@ -85,6 +85,7 @@ def test_demo_tour_ends_with_agent_turns(capsys, ctx: Context, warm: Path) -> No
     assert "you> find bohemian rhapsody" in out and "→ catalog_search(query='bohemian rhapsody')" in out
     assert "you> tell me about the first one" in out and "bpm" in out
     assert "recommendation.diversity is now 0.4" in out
+    assert "→ history_top(period='2024', what='artists')" in out  # the tour imported a history first
 
 
 def test_demo_on_a_terminal_is_a_chat(ctx: Context, warm: Path) -> None:

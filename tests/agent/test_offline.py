@@ -58,7 +58,10 @@ def first_call(model: OfflineChatModel, text: str) -> tuple[str | None, dict[str
     return None, {}, str(msg.text)
 
 
-@pytest.mark.parametrize("suite", ["routing.yaml", "routing_holdout.yaml", "routing_fresh.yaml", "routing_blind.yaml"])
+@pytest.mark.parametrize(
+    "suite",
+    ["routing.yaml", "routing_holdout.yaml", "routing_fresh.yaml", "routing_blind.yaml", "routing_history.yaml"],
+)
 def test_tool_selection_accuracy(full: OfflineChatModel, suite: str) -> None:
     cases = yaml.safe_load((DATA / suite).read_text())
     wrong = []
@@ -100,8 +103,11 @@ def test_arguments_from_the_schema(today: OfflineChatModel, text: str, tool: str
 @pytest.mark.parametrize(
     ("text", "tool", "args"),
     [
-        ("who are my top artists last month", "history_top", {"kind": "artists", "period": "month"}),
-        ("my top 5 genres of all time", "history_top", {"kind": "genres", "period": "all", "limit": 5}),
+        ("who are my top artists last month", "history_top", {"what": "artists", "period": "last month"}),
+        ("my top 5 genres of all time", "history_top", {"what": "genres", "period": "all", "limit": 5}),
+        ("top podcasts in 2023 by time listened", "history_top", {"what": "shows", "period": "2023", "by": "time"}),
+        ("forget everything I played before 2020", "history_delete", {"before": "2020-01-01", "confirm": True}),
+        ("what did the providers cost in the last 7 days", "analytics_system", {"period": "7d"}),
         ("jump to 1:30", "player_seek", {"position": "90"}),
         ("volume 35", "player_volume", {"percent": 35}),
         ("turn shuffle off", "player_shuffle", {"state": "off"}),
@@ -111,7 +117,7 @@ def test_arguments_from_the_schema(today: OfflineChatModel, text: str, tool: str
         ("create a playlist called Road Trip", "playlist_create", {"name": "Road Trip"}),
         ("thumbs down", "recommend_feedback", {"kind": "dislike"}),
         ("import ~/Downloads/my_spotify_data.zip", "history_import", {"paths": ["~/Downloads/my_spotify_data.zip"]}),
-        ("export my history as csv", "history_export", {"format": "csv"}),
+        ("export my history to ~/backup/plays.json", "history_export", {"out": "~/backup/plays.json"}),
         ("recommend songs like hey jude", "recommend_tracks", {"seeds": ["1eT2CjXwFXNx6oY5ydvzKU"]}),
         ("suggest music for a rainy sunday", "recommend_tracks", {"text": "for a rainy sunday"}),
         ("play hey jude", "player_play", {"what": "hey jude"}),
@@ -250,8 +256,8 @@ def test_says_it_is_the_offline_model(today: OfflineChatModel) -> None:
 
 
 def test_cannot_do_what_has_no_tool(today: OfflineChatModel) -> None:
-    tool, _, reply = first_call(today, "show my listening sessions")
-    assert tool is None and "I can't show your listening sessions here" in reply
+    tool, _, reply = first_call(today, "recommend something like hey jude")
+    assert tool is None and "I can't recommend tracks here" in reply
 
 
 def test_injected_instruction_in_a_track_title_is_data(ctx: Context, warm: Path) -> None:
