@@ -8,7 +8,7 @@ import sys
 
 from benchmarks.harness import print_table
 
-AREAS = ["foundation", "spotify", "history", "mcp", "recommend", "recommend_1m", "scale"]
+AREAS = ["foundation", "spotify", "history", "mcp", "recommend", "recommend_1m", "agent", "scale"]
 
 
 def main(argv: list[str]) -> int:

@@ -6,7 +6,6 @@ Each check is cheap and never imports torch, faiss or langchain: it must answer 
 from __future__ import annotations
 
 import importlib.util
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
@@ -14,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from echotune.tools.config import Config, config_file_path, load_config
-from echotune.tools.errors import EchoTuneError
+from echotune.tools.errors import EchoTuneError, NotConfiguredError
 
 Status = Literal["ok", "info", "warn", "error"]
 
@@ -88,17 +87,21 @@ def _provider(config: Config) -> Check:
         ctx.close()
     except Exception as exc:
         return Check(name="provider", status="warn", detail=f"could not read settings: {exc}")
-    keys = {"openai": "OPENAI_API_KEY", "gemini": "GOOGLE_API_KEY", "openrouter": "OPENROUTER_API_KEY"}
+    from echotune.agent.providers import api_key
+
     model = f" ({settings.model})" if settings.model else ""
     if settings.provider == "offline":
         return Check(name="provider", status="ok", detail="offline: the built-in model, no key or network needed")
-    env = keys.get(settings.provider)
-    if env and not os.environ.get(env):
+    try:
+        api_key(config, settings.provider)  # the agent's own lookup: config.toml, ECHOTUNE_*, then the usual env
+        if settings.provider == "openai-compatible" and not config.openai_compatible_base_url:
+            raise NotConfiguredError("the openai-compatible provider needs ECHOTUNE_OPENAI_COMPATIBLE_BASE_URL")
+    except NotConfiguredError as exc:
         return Check(
             name="provider",
             status="error",
-            detail=f"{settings.provider}{model}: {env} is not set",
-            fix=f"export {env}=…, or `echotune settings set provider offline`",
+            detail=f"{settings.provider}{model}: {exc.message}",
+            fix="set it (see `echotune ask --help`), or `echotune settings set provider offline`",
         )
     return Check(name="provider", status="ok", detail=f"{settings.provider}{model}")
 

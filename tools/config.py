@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from echotune.tools.errors import InvalidInputError, NotConfiguredError
 
@@ -29,6 +29,30 @@ def default_data_dir() -> Path:
 
 def default_config_file() -> Path:
     return platformdirs.user_config_path(APP_NAME) / "config.toml"
+
+
+class LlmPrice(BaseModel):
+    """What a provider charges, in US dollars per million tokens."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    input: float = Field(ge=0, description="USD per million prompt tokens.")
+    output: float = Field(ge=0, description="USD per million completion tokens.")
+
+
+DEFAULT_LLM_PRICES: dict[str, LlmPrice] = {
+    # "provider/model" (or "provider/*"); list prices of November 2026; override them in config.toml.
+    "offline/*": LlmPrice(input=0, output=0),
+    "openai/gpt-4o-mini": LlmPrice(input=0.15, output=0.60),
+    "openai/gpt-4o": LlmPrice(input=2.50, output=10.00),
+    "openai/gpt-4.1-mini": LlmPrice(input=0.40, output=1.60),
+    "openai/gpt-4.1": LlmPrice(input=2.00, output=8.00),
+    "gemini/gemini-2.5-flash": LlmPrice(input=0.30, output=2.50),
+    "gemini/gemini-2.5-pro": LlmPrice(input=1.25, output=10.00),
+    "gemini/gemini-2.0-flash": LlmPrice(input=0.10, output=0.40),
+    "openrouter/openai/gpt-4o-mini": LlmPrice(input=0.15, output=0.60),
+    "openai-compatible/*": LlmPrice(input=0, output=0),
+}
 
 
 class Config(BaseModel):
@@ -50,7 +74,32 @@ class Config(BaseModel):
         "https://api.spotify.com/v1/", description="Web API base (tests point it at loopback)."
     )
     spotify_accounts_url: str = Field("https://accounts.spotify.com/", description="Accounts service base.")
+    # -- the agent's model providers (the provider and model a person uses are in their settings) ----------
+    openai_api_key: SecretStr | None = Field(None, description="OpenAI key (else env OPENAI_API_KEY).")
+    openai_base_url: str | None = Field(None, description="OpenAI API base URL; None = api.openai.com.")
+    gemini_api_key: SecretStr | None = Field(None, description="Gemini key (else env GOOGLE_API_KEY/GEMINI_API_KEY).")
+    gemini_base_url: str | None = Field(None, description="Gemini API base URL; None = Google's.")
+    openrouter_api_key: SecretStr | None = Field(None, description="OpenRouter key (else env OPENROUTER_API_KEY).")
+    openrouter_base_url: str = Field("https://openrouter.ai/api/v1", description="OpenRouter API base URL.")
+    openai_compatible_base_url: str | None = Field(
+        None,
+        description="Base URL of an OpenAI-compatible server (Ollama, vLLM, llama.cpp), e.g. http://127.0.0.1:11434/v1.",
+    )
+    openai_compatible_api_key: SecretStr | None = Field(None, description="Key for that server, if it wants one.")
+    llm_prices: dict[str, LlmPrice] = Field(
+        default_factory=lambda: dict(DEFAULT_LLM_PRICES),
+        description="USD per million tokens by 'provider/model' (or 'provider/*'); merged over the defaults.",
+    )
+    agent_confirm: Literal["act", "destroy", "never"] = Field(
+        "act", description="Ask before running tools that act (and destroy), only destroy, or never."
+    )
+    agent_max_steps: int = Field(8, ge=2, le=50, description="Model calls per turn before the agent must answer.")
     sources: dict[str, str] = Field(default_factory=dict, description="Where each non-default value came from.")
+
+    @field_validator("llm_prices", mode="after")
+    @classmethod
+    def _merge_prices(cls, value: dict[str, LlmPrice]) -> dict[str, LlmPrice]:
+        return {**DEFAULT_LLM_PRICES, **value}
 
     @model_validator(mode="after")
     def _mongo_needs_uri(self) -> Config:
@@ -66,6 +115,11 @@ class Config(BaseModel):
     @property
     def spotify_token_path(self) -> Path:
         return self.data_dir / "spotify-token.json"
+
+    @property
+    def checkpoints_path(self) -> Path:
+        """The agent's conversation checkpoints (LangGraph keeps its own SQLite file)."""
+        return self.data_dir / "checkpoints.sqlite3"
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

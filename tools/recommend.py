@@ -457,10 +457,13 @@ def recommend_playlist(ctx: Context, args: RecommendPlaylistInput) -> RecommendP
 
 
 class FeedbackInput(ToolInput):
-    track: str = Field(
-        min_length=1, max_length=200, description="The track: id, spotify:track: uri or open.spotify.com link."
-    )
     kind: FeedbackKind = Field(description="like, dislike (never recommend it again) or skip.")
+    track: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="The track: id, spotify:track: uri or open.spotify.com link; default: the track playing now.",
+    )
 
 
 class FeedbackOutput(BaseModel):
@@ -480,10 +483,12 @@ _OUTCOME_OF: dict[str, OutcomeKind] = {"like": "liked", "dislike": "disliked", "
 @tool(
     effect="act",
     cli=("recommend", "feedback"),
+    cli_args=("kind", "track"),
     examples=(
         "I love this song",
         "never play that again",
         "skip this one",
+        "thumbs down",
         "thumbs down for spotify:track:3e9HZxeyfWwjeyPAMmWSSQ",
     ),
 )
@@ -492,7 +497,7 @@ def recommend_feedback(ctx: Context, args: FeedbackInput) -> FeedbackOutput:
     recommendations move toward liked tracks and away from disliked ones (which are never recommended again)."""
     from echotune.tools.catalog import get_track
 
-    track = get_track(ctx, args.track)
+    track = get_track(ctx, args.track or _playing_now(ctx))
     fb = Feedback(user=ctx.user, track_id=track.id, kind=args.kind, at=ctx.clock(), event_id=uuid.uuid4().hex)
     if ctx.config.redis_url:  # many processes: a worker of the consumer group applies it (feedback_stream.py)
         from echotune.tools.feedback_stream import publish
@@ -509,6 +514,16 @@ def recommend_feedback(ctx: Context, args: FeedbackInput) -> FeedbackOutput:
         recorded_at=fb.at.isoformat(),
         variant_outcome=exposure.variant if exposure else None,
     )
+
+
+def _playing_now(ctx: Context) -> str:
+    from echotune.tools.errors import InvalidInputError
+    from echotune.tools.registry import call_tool
+
+    now = call_tool(ctx, "player_now_playing", {})
+    if now.playing is None or now.playing.item is None:
+        raise InvalidInputError("Nothing is playing, so there is no track to give feedback on", hint="name the track")
+    return now.playing.item.id
 
 
 def apply_feedback(ctx: Context, fb: Feedback) -> Exposure | None:

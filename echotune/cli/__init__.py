@@ -13,6 +13,7 @@ from typing import Any
 import typer
 
 from echotune.cli import (
+    agent_commands,  # noqa: F401  (chat and ask)
     commands,  # noqa: F401  (registers the hand-written commands)
     mcp_commands,  # noqa: F401  (mcp serve / token / config / audit)
     spotify_commands,  # noqa: F401  (spotify login / logout)

@@ -1,8 +1,10 @@
-"""`echotune demo`: a scripted tour of what works on the embedded defaults, through the same registry the
-agent and the MCP server use. It acts as the user "demo", so a person's own settings stay untouched."""
+"""`echotune demo`: on a terminal, a chat with the offline agent; otherwise a scripted tour of what works on the
+embedded defaults, through the same registry the agent and the MCP server use, ending with a few agent turns.
+It acts as the user "demo", so a person's own settings stay untouched."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from rich.console import Console
@@ -24,6 +26,52 @@ def _step(title: str, call: str | None = None) -> None:
 
 
 def run_demo(state: CliState) -> None:
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        _chat(state)
+    else:
+        _tour(state)
+
+
+def _chat(state: CliState) -> None:
+    """The interactive demo: the terminal chat on the offline model, as the demo user."""
+    from echotune.agent.api import Agent
+    from echotune.agent.chat import Chat, line_reader
+
+    ctx = state.context().for_user(DEMO_USER)
+    console.print(
+        "[bold]EchoTune demo[/]: chat with the offline model (no key, no network), as the user 'demo'.\n"
+        "Try: [italic]find three songs like hey jude[/], [italic]tell me about the first one[/], "
+        "[italic]set diversity to 0.5[/], [italic]what did I change in my settings[/]. "
+        "(`echotune demo < /dev/null` shows the scripted tour.)"
+    )
+    with Agent(ctx) as agent:
+        Chat(
+            agent, session="demo", provider="offline", read=line_reader(str(ctx.config.data_dir / "chat_history.txt"))
+        ).run()
+
+
+def _agent_turns(ctx: Any) -> None:
+    """A few turns with the offline agent: streamed answers and one line per tool call."""
+    from echotune.agent.api import Agent
+    from echotune.agent.chat import Printer
+
+    turns = (
+        "find bohemian rhapsody",
+        "tell me about the first one",
+        "set diversity to 0.4",
+        "what did I change in my settings",
+        "who were my top artists in 2024",
+    )
+    with Agent(ctx, checkpointer="memory", approve=True) as agent:
+        for text in turns:
+            console.print(f"[bold]you>[/] {text}")
+            printer = Printer(out=sys.stdout, color=console.is_terminal, prefix="echotune> ")
+            for event in agent.stream(text, session="demo-tour", provider="offline"):
+                printer.event(event)
+            sys.stdout.flush()
+
+
+def _tour(state: CliState) -> None:
     ctx = state.context().for_user(DEMO_USER)
     cfg = ctx.config
 
@@ -90,4 +138,7 @@ def run_demo(state: CliState) -> None:
     from echotune.cli.history_demo import history_tour
 
     history_tour(ctx, _step, console)
-    console.print("\nNext: [bold]echotune --help[/], [bold]echotune doctor[/].")
+
+    _step("Talk to it: the agent on the offline model (no key, no network)", "echotune chat")
+    _agent_turns(ctx)
+    console.print("\nNext: [bold]echotune chat[/], [bold]echotune --help[/], [bold]echotune doctor[/].")

@@ -73,7 +73,7 @@ def test_history_import_and_queries_on_mongo(mongo_uri: str, monkeypatch, capsys
     first_list = json.loads(capsys.readouterr().out)
     top = first_list["tracks"][0]["id"]
     assert len(first_list["tracks"]) == 5 and all(t["reason"] for t in first_list["tracks"])
-    assert main(["recommend", "feedback", top, "dislike", "--json"]) == 0
+    assert main(["recommend", "feedback", "dislike", top, "--json"]) == 0
     capsys.readouterr()
     assert main(["recommend", "tracks", "--seed-artists", "queen", "--limit", "5", "--json"]) == 0
     assert top not in [t["id"] for t in json.loads(capsys.readouterr().out)["tracks"]], "a disliked track never returns"

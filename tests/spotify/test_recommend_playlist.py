@@ -43,3 +43,14 @@ def test_bad_requests_make_no_playlist(ctx: Context) -> None:
     with pytest.raises(InvalidInputError, match="not a Spotify track id"):
         call_tool(ctx, "recommend_playlist", {"seed_tracks": ["hey jude"]})
     assert call_tool(ctx, "playlists_list", {}).playlists == []
+
+
+def test_feedback_without_a_track_is_about_the_one_playing(ctx: Context) -> None:
+    from echotune.tools.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="Nothing is playing"):
+        call_tool(ctx, "recommend_feedback", {"kind": "dislike"})
+    call_tool(ctx, "player_play", {"what": "hey jude"})
+    playing = call_tool(ctx, "player_now_playing", {}).playing.item.id
+    answer = call_tool(ctx, "recommend_feedback", {"kind": "dislike"})
+    assert answer.track_id == playing and [f.track_id for f in ctx.store.feedback.for_user(ctx.user)] == [playing]
