@@ -6,9 +6,11 @@ frozen clock, and an Agent with an in-memory checkpointer. The case's fixtures a
 (settings with settings_update, the player with player_play, queue_add...), then each user turn is asked in one
 session and the agent's Reply becomes a Turn of the Transcript.
 
-The evals never touch a person's own data: the store is always SQLite in the case's folder, Redis is off, and
-no Spotify account is linked (the local player answers). Provider keys and base URLs come from the person's
-configuration.
+The evals never touch a person's own data: the store is always SQLite in the case's folder, Redis is off, no
+Spotify account is linked (the local player answers), and the agent reads and writes files only inside the
+case's folder (`<case>/files/default/`, the rule tools/files.py applies to remote callers), so an export or a
+report a case asks for never lands in the working directory. Provider keys and base URLs come from the
+person's configuration.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import tempfile
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,6 +86,7 @@ class Workspace:
         self.catalog_store = catalog_store
         self.clock = FrozenClock(EVAL_NOW)
         self._lock = threading.Lock()
+        self._export_lock = threading.Lock()
         self._templates: dict[str, _Template] = {}
 
     def context(self, data_dir: Path, base: Config | None = None) -> Context:
@@ -126,18 +129,25 @@ class Workspace:
         finally:
             ctx.close()
 
-    def _build_history(self) -> _Template:
-        from echotune.tools.spotify_export import ExportSpec, generate_export
+    def sample_export(self) -> Path:
+        """The sample Spotify download (my_spotify_data.zip), generated once."""
+        from echotune.tools.spotify_export import ZIP_NAME, ExportSpec, generate_export
 
+        with self._export_lock:
+            path = self.root / "sample-export" / ZIP_NAME
+            if not path.exists():
+                generate_export(path.parent, ExportSpec(**SAMPLE_SPEC), as_zip=True)  # type: ignore[arg-type]
+            return path
+
+    def _build_history(self) -> _Template:
         base = self._templates.get("base") or self._build_base()
         self._templates["base"] = base
         path = self.root / "template-history"
         shutil.rmtree(path, ignore_errors=True)
         shutil.copytree(base.path, path)
-        made = generate_export(self.root / "sample-export", ExportSpec(**SAMPLE_SPEC), as_zip=True)  # type: ignore[arg-type]
         ctx = self.context(path)
         try:
-            call_tool(ctx, "history_import", {"paths": [str(made.root)]})
+            call_tool(ctx, "history_import", {"paths": [str(self.sample_export())]})
             return _Template(path, self._warm(ctx))
         finally:
             ctx.close()
@@ -152,8 +162,14 @@ class Workspace:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
-def apply_fixtures(ctx: Context, fixtures: Fixtures) -> None:
+def apply_fixtures(ctx: Context, fixtures: Fixtures, workspace: Workspace) -> None:
     """Set up a case's state through the tools, as a person (or a front end) would have."""
+    if fixtures.export_file:
+        from echotune.tools.files import user_folder
+
+        folder = user_folder(ctx)
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(workspace.sample_export(), folder / fixtures.export_file)
     if fixtures.history and fixtures.history != "sample":
         call_tool(ctx, "history_import", {"paths": [str(Path(fixtures.history).expanduser())]})
     if fixtures.tracks:
@@ -268,9 +284,9 @@ class AgentTarget:
         ctx = self.workspace.context(folder, self.config)
         try:
             ctx.lazy("catalog", lambda: template.index)  # the template's catalog, already indexed
-            apply_fixtures(ctx, case.fixtures)
+            apply_fixtures(ctx, case.fixtures, self.workspace)
             agent = Agent(
-                ctx,
+                replace(ctx, local_files=False),
                 provider=self.provider,
                 model=self.model,
                 checkpointer="memory",

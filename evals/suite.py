@@ -116,6 +116,12 @@ class Fixtures(_Strict):
     )
     player: PlayerFixture = Field(default_factory=PlayerFixture)
     tracks: list[TrackFixture] = Field(default_factory=list, description="Learnt tracks added to the catalog.")
+    export_file: str | None = Field(
+        None,
+        pattern=r"^[\w][\w .-]*\.zip$",
+        description="Put the sample Spotify download (a zip) in the person's folder under this name; file paths in "
+        "requests resolve in that folder.",
+    )
 
 
 class Case(_Strict):
