@@ -107,6 +107,23 @@ class Entities:
         return {w for w in vocab if w.isalpha()}
 
     @cached_property
+    def phrases_by_word(self) -> dict[str, list[str]]:
+        """Catalog titles, artist names and genres by each word in them."""
+        index: dict[str, list[str]] = {}
+        for phrase in (*self.titles, *self.artists, *self.genres):
+            for word in set(phrase.split()):
+                index.setdefault(word, []).append(phrase)
+        return index
+
+    def is_word(self, word: str, text: str) -> bool:
+        """Whether a word of normalised `text` is meant as written: a dictionary word (MiniLM's vocabulary), or
+        part of a catalog title or name the text gives in full ("mc serch" is a name; "serch for" a typo)."""
+        if word in self.common_words or word in COMMON_WORDS:
+            return True
+        padded = f" {text} "
+        return any(f" {phrase} " in padded for phrase in self.phrases_by_word.get(word, ()))
+
+    @cached_property
     def genres(self) -> set[str]:
         return set(self._vocab["genres"])
 

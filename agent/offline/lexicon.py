@@ -392,6 +392,116 @@ MORE_RULES: dict[str, list[tuple[str, float]]] = {
 for _name, _extra in MORE_RULES.items():
     RULES.setdefault(_name, []).extend(_extra)
 
+# Phrasings the eval suites (evals/suites/, another author) showed missing, written as general vocabulary: the
+# synonyms and constructions people use, not the suites' sentences.
+MOODS = (
+    r"(mellow|calm|calming|relaxing|soothing|sad|happy|upbeat|energetic|dreamy|cozy|cosy|moody|romantic|"
+    r"melancholic|quiet|soft|gentle|danceable|chill\w*|rainy|feel good|uplifting|dark|angry)"
+)
+LIKE_CUES = r"(in the vein of|along the lines of|reminiscent of|in the spirit of|akin to|the likes of)"
+EVAL_RULES: dict[str, list[tuple[str, float]]] = {
+    "catalog_stats": [
+        (r"\bhow many (songs|tracks|artists|genres)( \w+){0,3} (echotune|you)\b", 0.45),
+        (r"\b(songs|tracks|artists|genres) (does|do|can) (echotune|you) (know|have|hold|offer|contain)\b", 0.45),
+    ],
+    "history_totals": [
+        (r"\bhow many (songs|tracks|artists|genres)( \w+){0,3} (echotune|you)\b", -0.45),
+        (r"\bhow many (plays|streams|listens|hours|minutes)\b", 0.3),
+        (r"\bnew to me\b", -0.3),
+    ],
+    "catalog_search": [
+        (r"\b(same|per|each) (artist|band)\b", -0.4),
+    ],
+    "player_shuffle": [
+        (
+            r"\bmix (it |them |things |everything |the (songs|tracks|queue|music) )?up\b|\bmix up the (order|songs|"
+            r"tracks|queue|music)\b|\brandomi[sz]e\b|\b(any|a random) order\b|\bshake (it|things) up\b",
+            0.45,
+        )
+    ],
+    "player_seek": [
+        (
+            r"\b(jump|skip|go|fast forward|move|seek) (ahead |forward |back(wards?)? )?(to )?(the )?((\d+|a|an|one|two|"
+            r"three|four|five|six|seven|eight|nine|ten|half a) )?(minutes?|mins?|seconds?|secs?)\b|\b(minutes?|"
+            r"seconds?|mins?|secs?)( mark)? in(to (it|the (song|track)))?\b|\b\d+:\d\d\b",
+            0.45,
+        )
+    ],
+    "devices_transfer": [
+        (
+            r"\b(move|switch|transfer|send|shift|hand over)\b.*\b(playback|music|it|audio|sound|song|track)\b.*"
+            r"\b(to|onto|over to)\b",
+            0.45,
+        )
+    ],
+    "devices_list": [(r"\b(move|transfer|send|shift)\b.*\bto\b", -0.3)],
+    "player_play": [
+        (r"\b(pause|pausa\w*|pausier\w*|stop)\b", -0.4),
+        (r"\b(diversity|diversite|diversitat|diversidad|diversita|popularity|market|provider|explicit|settings?)\b", -0.3),
+    ],
+    "history_clock": [
+        (r"\btime of (the )?day\b", 0.35),
+        (
+            r"\b(tageszeit|uhrzeit|wann hore ich|a que hora|en que momento del dia|a quelle heure|quand (est ce que )?"
+            r"j ecoute|a che ora|in quale momento)\b",
+            0.35,
+        ),
+        (r"\b(morning|night|evening|early bird|night owl)\b.*\blisten\w*\b|\blisten\w*\b.*\b(morning|night|evening)\b", 0.3),
+    ],
+    "settings_update": [
+        (
+            r"\b(diversity|diversite|diversitat|diversidad|diversita|vielfalt|variety|popularity|popularite|"
+            r"popularidad|popularitat|collaborative|content weight)\b\W+((to|a|auf|en|sur|al|on) )?\d",
+            0.35,
+        ),
+        (r"\b(am i|are we) (set up|using)\b|\bset up with\b", -0.35),
+        (
+            r"\b(stop|quit|no longer|dont|do not|never)\b.*\b(keep\w* track|track\w*|record\w*|stor\w*|sav\w*|"
+            r"log\w*|remember\w*)\b.*\b(what i (listen|play|hear)\w*|my (plays|listening|history|music))\b",
+            0.45,
+        ),
+        (r"\b(from|by) the same (artist|band)\b", 0.3),
+    ],
+    "settings_get": [
+        (r"\b(which|what)( \w+)? (provider|model|market|llm)\b.*\b(am i|are we|do i|i am|im)\b", 0.3),
+    ],
+    "history_delete": [
+        (r"\b(delete|erase|wipe|remove|forget|clear|purge)\b.*\b(everything|all|anything|what) i (played|"
+         r"listened|heard|streamed)\b", 0.45),  # fmt: skip
+        (r"\b(stop|quit|no longer|dont|do not|never)\b.*\b(keep\w* track|track\w*|record\w*|stor\w*)\b", -0.4),
+    ],
+    "history_discoveries": [
+        (
+            r"\b(new to me|were new|was new|(hadnt|had not|never) (heard|listened to) before|first time i (heard|"
+            r"listened))\b",
+            0.35,
+        ),
+    ],
+    "analytics_system": [
+        (
+            r"\b(tools?|system|echotune)\b.*\b(fail\w*|errors?|broken|crash\w*|slow\w*)\b|"
+            r"\b(fail\w*|errors?|crash\w*)\b.*\btools?\b",
+            0.4,
+        )
+    ],
+    "recommend_tracks": [
+        (rf"\b{LIKE_CUES}\b", 0.35),
+        (rf"\b(something|anything|music|songs?|tracks?|stuff) {MOODS}\b|\b{MOODS} (songs?|tracks?|music|stuff|vibes?)\b", 0.25),
+        (r"\b(mellow|rainy|cozy|cosy|soothing|melancholic)\b", 0.15),
+    ],
+    "recommend_playlist": [(r"^(?!.*\b(playlists?|lista|liste)\b)", -0.3)],  # a playlist request names one
+    "library_remove": [
+        (
+            r"\b(remove|take|drop|delete|get rid of)\b.*\b(from|out of|off) (my |the )?(library|likes|liked (songs|"
+            r"tracks|music)|saved (songs|tracks|music)|favou?rites)\b",
+            0.5,
+        )
+    ],
+    "library_saved": [(r"\b(remove|take|drop|delete|unsave|unlike|get rid of)\b", -0.4)],
+}
+for _name, _extra in EVAL_RULES.items():
+    RULES.setdefault(_name, []).extend(_extra)
+
 # how the model names a planned tool it does not have ("I can't add tracks to the queue here")
 TOOL_PHRASES: dict[str, str] = {
     "queue_add": "add tracks to the queue", "queue_show": "show the queue", "player_play": "start playback",
@@ -451,6 +561,12 @@ REFUSE: list[tuple[str, str]] = [
         r"\b(download|rip|copy|save|convert)\b.*\b(mp3|audio files?|flac|wav|the audio|songs? (for free|offline))\b|"
         r"\b(torrent|pirat\w*|crack\w*|free mp3)\b",
         "I can't download or copy music; I can play, queue or save tracks to your library instead.",
+    ),
+    (
+        r"\b(buy|purchase|pay for|reserve)\b|\b(concert|show|festival|event|plane|train) tickets?\b|"
+        r"\btickets? (for|to)\b|\bbook (me |us )?(a|an|two|three|\d+|tickets?|seats?|tables?)\b|"
+        r"\border (me |us )?(a|an|some|two|three|\d+) (?!(songs?|tracks?)\b)",
+        "I can't buy, order or book anything.",
     ),
     (
         r"\b(drop (the )?(table|database)|delete (the )?(whole )?(catalog|catalogue|database|everything for everyone)|"

@@ -19,6 +19,7 @@ UNITS = {
     "year": 365, "years": 365, "ano": 365, "anos": 365, "jahr": 365, "jahre": 365, "jahren": 365, "an": 365,
     "ans": 365, "annee": 365, "annees": 365,
 }  # fmt: skip
+HOURS = {"hour", "hours", "horas", "stunden", "heures"}
 MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
 
@@ -56,8 +57,8 @@ _PATTERNS = [
     (
         re.compile(
             r"\b(?:last|past|the last|the past|ultimos|ultimas|letzten|derniers|dernieres)\s+(\d+|\w+)\s+"
-            r"(days?|weeks?|months?|years?|dias|semanas|meses|anos|tage|tagen|wochen|monate|monaten|jahre|jours|"
-            r"semaines|mois|ans)\b"
+            r"(hours?|days?|weeks?|months?|years?|horas|stunden|heures|dias|semanas|meses|anos|tage|tagen|wochen|"
+            r"monate|monaten|jahre|jours|semaines|mois|ans)\b"
         ),
         "span",
     ),
@@ -100,6 +101,8 @@ def find_period(text: str, today: date, *, use_dateparser: bool = True) -> Perio
             count = int(count_word) if count_word.isdigit() else NUMBER_WORDS.get(count_word)
             if not count:
                 continue
+            if unit_word in HOURS:  # "the last 24 hours": whole days, at least today
+                count, unit_word = max(1, round(count / 24)), "days"
             days = count * UNITS.get(unit_word, 1)
             unit = _unit_word(unit_word)
             canonical = f"last {unit}" if count == 1 else f"last {count} {unit}s"
