@@ -60,7 +60,7 @@ class Agent:
         *,
         provider: str | None = None,
         model: str | None = None,
-        checkpointer: Kind | Any = "sqlite",
+        checkpointer: Kind | Any = "auto",
         confirm: ConfirmPolicy | None = None,
         approve: Approver | bool | None = None,
         max_steps: int | None = None,
@@ -69,7 +69,8 @@ class Agent:
     ):
         """provider/model: fixed choice (default: the person's settings, re-read every turn).
         chat_model: bring your own LangChain chat model (any with bind_tools); `provider` then only names it.
-        checkpointer: "sqlite" (the data dir's checkpoints file), "memory", or a LangGraph saver.
+        checkpointer: "auto" (Redis when configured, else "sqlite": the data dir's checkpoints file), "redis",
+            "memory", or a LangGraph saver.
         confirm: which tools need a yes (default: config.agent_confirm); approve: how to get it when a turn
         does not say (a callback, or True/False; default False: acting tools are declined).
         """

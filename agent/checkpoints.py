@@ -1,8 +1,9 @@
 """Where conversations are kept between turns and processes: LangGraph checkpointers.
 
 SQLite by default, in its own file beside EchoTune's store (`<data dir>/checkpoints.sqlite3`), one thread per
-session (`<user>:<session>`). `memory` keeps them in the process (tests, throwaway bots). A Redis saver plugs in
-here when the scale-out work configures one.
+session (`<user>:<session>`); Redis when `redis_url` is configured, so every server process resumes every
+session (plain Redis: the official saver needs Redis modules; sessions expire after SESSION_TTL_S unused).
+`memory` keeps them in the process (tests, throwaway bots).
 """
 
 from __future__ import annotations
@@ -15,11 +16,23 @@ if TYPE_CHECKING:
 
     from echotune.tools.config import Config
 
-Kind = Literal["sqlite", "memory"]
+Kind = Literal["auto", "sqlite", "redis", "memory"]
+SESSION_TTL_S = 30 * 24 * 3600
+REDIS_PREFIX = "echotune:lg"
 
 
-def open_checkpointer(config: Config, kind: Kind = "sqlite") -> BaseCheckpointSaver:
-    """A checkpointer for the agent graph; the SQLite one is safe to share between threads."""
+def open_checkpointer(config: Config, kind: Kind = "auto") -> BaseCheckpointSaver:
+    """A checkpointer for the agent graph ("auto": Redis when configured, else SQLite); safe across threads."""
+    if kind == "auto":
+        kind = "redis" if config.redis_url else "sqlite"
+    if kind == "redis":
+        from langgraph_checkpoint_plainredis import RedisSaver
+
+        from echotune.tools.errors import NotConfiguredError
+
+        if not config.redis_url:
+            raise NotConfiguredError("Redis checkpoints need a Redis URL", hint="set ECHOTUNE_REDIS_URL")
+        return RedisSaver(url=config.redis_url, prefix=REDIS_PREFIX, ttl=SESSION_TTL_S)
     if kind == "memory":
         from langgraph.checkpoint.memory import InMemorySaver
 
@@ -39,6 +52,9 @@ def close_checkpointer(saver: BaseCheckpointSaver) -> None:
     conn = getattr(saver, "conn", None)
     if isinstance(conn, sqlite3.Connection):
         conn.close()
+    client = getattr(saver, "client", None) or getattr(saver, "_client", None)
+    if client is not None and hasattr(client, "close"):
+        client.close()
 
 
 def thread_id(user: str, session: str) -> str:

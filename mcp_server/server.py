@@ -26,12 +26,9 @@ from echotune import __version__
 from echotune.mcp_server.auth import Caller, required_scope
 from echotune.mcp_server.observe import Observer
 from echotune.tools.errors import EchoTuneError
-from echotune.tools.models import AuditEntry
 from echotune.tools.registry import ToolSpec, all_tools, call_tool
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-
     from echotune.tools.context import Context
 
 INSTRUCTIONS = (
@@ -117,30 +114,6 @@ class Calls:
         # A token means a remote caller: its file paths stay inside the user's folder (tools/files.py).
         return replace(self.ctx.for_user(caller.user), face="mcp", event_data=data, local_files=caller.token_id is None)
 
-    def _run(self, view: Context, spec: ToolSpec, arguments: dict[str, Any], caller: Caller) -> BaseModel:
-        """In a worker thread: the registry call, then the audit entry for acting and destructive tools."""
-        outcome, code = "ok", None
-        try:
-            return call_tool(view, spec.name, arguments)
-        except EchoTuneError as exc:
-            outcome, code = "error", exc.code
-            raise
-        except Exception:
-            outcome, code = "error", "internal"
-            raise
-        finally:
-            if spec.effect != "read":
-                entry = AuditEntry(at=view.clock(), user=caller.user, face="mcp", tool=spec.name,
-                                   effect=spec.effect, token_id=caller.token_id, scope=caller.scope,
-                                   arguments=arguments if isinstance(arguments, dict) else {},
-                                   outcome=outcome, error_code=code)  # fmt: skip
-                try:
-                    view.store.audit.record(entry)
-                except Exception:  # the call happened; a lost audit line must be loud, not fatal
-                    from echotune.mcp_server.observe import log
-
-                    log.exception("could not write the audit entry for %s", spec.name, extra={"tool": spec.name})
-
     async def call(self, spec: ToolSpec, arguments: dict[str, Any], json_fields: frozenset[str]) -> CallToolResult:
         caller = self.caller()
         started = time.perf_counter()
@@ -153,7 +126,7 @@ class Calls:
         else:
             try:
                 args = _decode_json_strings(arguments, json_fields)
-                out = await anyio.to_thread.run_sync(self._run, self.view(caller), spec, args, caller)
+                out = await anyio.to_thread.run_sync(call_tool, self.view(caller), spec.name, args)
                 data = out.model_dump(mode="json")
                 result = CallToolResult(
                     content=[TextContent(type="text", text=orjson.dumps(data).decode())], structured_content=data

@@ -80,3 +80,16 @@ def test_declaration_rules() -> None:
 
     with pytest.raises(TypeError, match="ToolInput"):
         tool()(loose)
+
+
+def test_acting_calls_are_audited_from_every_face(empty_ctx: Context) -> None:
+    call_tool(empty_ctx, "settings_get")  # reads are not audited
+    call_tool(empty_ctx, "settings_update", {"key": "market", "value": "SE"})
+    with pytest.raises(InvalidInputError):
+        call_tool(empty_ctx, "settings_update", {"key": "market", "value": "nowhere"})
+    audit = empty_ctx.store.audit.list()
+    assert [(a.tool, a.outcome, a.error_code, a.arguments.get("value")) for a in audit] == [
+        ("settings_update", "error", "invalid_input", "nowhere"),
+        ("settings_update", "ok", None, "SE"),
+    ]
+    assert all(a.face == "python" and a.effect == "act" and a.token_id is None for a in audit)

@@ -49,6 +49,21 @@ def test_file_from_first_schema_upgrades_and_keeps_data(tmp_path: Path) -> None:
     assert len(new.events.list()) == 1
 
 
+def test_file_from_before_migrations_were_tracked_upgrades(tmp_path: Path) -> None:
+    """Early files knew their schema only by PRAGMA user_version: version N means migrations 1..N."""
+    path = tmp_path / "early.db"
+    SqliteStore(path, upto=2).close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE schema_migrations")
+    conn.commit()
+    conn.close()
+    store = SqliteStore(path)
+    assert store.schema_version == NEWEST
+    assert [r[0] for r in store.conn().execute("SELECT version FROM schema_migrations ORDER BY version")] == [
+        n for n, _, _ in migrations()
+    ]
+
+
 def test_file_newer_than_the_code_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "future.db"
     SqliteStore(path).close()

@@ -203,6 +203,8 @@ def player_play(ctx: Context, args: PlayInput) -> PlayOutput:
 
 
 class DeviceInput(ToolInput):
+    """Input of a control that may name the device to act on (the others subclass it)."""
+
     device: str | None = DEVICE_FIELD
 
     @field_validator("device")
@@ -255,24 +257,18 @@ def player_previous(ctx: Context, args: DeviceInput) -> PlayerActionOutput:
 _POSITION = re.compile(r"^(?:(\d+):)?(?:(\d+):)?(\d+(?:\.\d+)?)$")
 
 
-class SeekInput(ToolInput):
+class SeekInput(DeviceInput):
     position: str = Field(
         min_length=1,
         max_length=12,
         description="Where to jump in the current track: seconds ('90') or minutes:seconds ('1:30', '1:02:03').",
     )
-    device: str | None = DEVICE_FIELD
 
     @field_validator("position")
     @classmethod
     def _parse(cls, v: str) -> str:
         position_ms(v)
         return v.strip()
-
-    @field_validator("device")
-    @classmethod
-    def _valid(cls, v: str | None) -> str | None:
-        return _device(v)
 
 
 def position_ms(text: str) -> int:
@@ -303,14 +299,8 @@ def player_seek(ctx: Context, args: SeekInput) -> PlayerActionOutput:
     return _answer(ctx, f"Jumped to {mmss(ms)}", ctx.player.seek(ms, args.device))
 
 
-class VolumeInput(ToolInput):
+class VolumeInput(DeviceInput):
     percent: int = Field(ge=0, le=100, description="Volume from 0 (silent) to 100 (loudest).")
-    device: str | None = DEVICE_FIELD
-
-    @field_validator("device")
-    @classmethod
-    def _valid(cls, v: str | None) -> str | None:
-        return _device(v)
 
 
 @tool(
@@ -324,14 +314,8 @@ def player_volume(ctx: Context, args: VolumeInput) -> PlayerActionOutput:
     return _answer(ctx, f"Volume set to {args.percent}%", ctx.player.volume(args.percent, args.device))
 
 
-class ShuffleInput(ToolInput):
+class ShuffleInput(DeviceInput):
     state: Literal["on", "off"] = Field(description="on: play in random order; off: in order.")
-    device: str | None = DEVICE_FIELD
-
-    @field_validator("device")
-    @classmethod
-    def _valid(cls, v: str | None) -> str | None:
-        return _device(v)
 
 
 @tool(
@@ -345,14 +329,8 @@ def player_shuffle(ctx: Context, args: ShuffleInput) -> PlayerActionOutput:
     return _answer(ctx, f"Shuffle {args.state}", ctx.player.shuffle(args.state == "on", args.device))
 
 
-class RepeatInput(ToolInput):
+class RepeatInput(DeviceInput):
     state: RepeatState = Field(description="off; track: repeat this track; context: repeat the album or playlist.")
-    device: str | None = DEVICE_FIELD
-
-    @field_validator("device")
-    @classmethod
-    def _valid(cls, v: str | None) -> str | None:
-        return _device(v)
 
 
 @tool(

@@ -467,6 +467,7 @@ class FeedbackInput(ToolInput):
 
 
 class FeedbackOutput(BaseModel):
+    message: str = Field(description="What happened, in one sentence.")
     track_id: str
     title: str
     kind: FeedbackKind
@@ -504,16 +505,30 @@ def recommend_feedback(ctx: Context, args: FeedbackInput) -> FeedbackOutput:
 
         publish(ctx, fb)
         return FeedbackOutput(
-            track_id=track.id, title=track.label(), kind=args.kind, recorded_at=fb.at.isoformat(), queued=True
+            message=_said(track.label(), args.kind) + " (applied in a moment)",
+            track_id=track.id,
+            title=track.label(),
+            kind=args.kind,
+            recorded_at=fb.at.isoformat(),
+            queued=True,
         )
     exposure = apply_feedback(ctx, fb)
     return FeedbackOutput(
+        message=_said(track.label(), args.kind),
         track_id=track.id,
         title=track.label(),
         kind=args.kind,
         recorded_at=fb.at.isoformat(),
         variant_outcome=exposure.variant if exposure else None,
     )
+
+
+def _said(label: str, kind: str) -> str:
+    return {
+        "like": f"Noted: you like {label}; recommendations move toward it.",
+        "dislike": f"Noted: you dislike {label}; it will not be recommended again.",
+        "skip": f"Noted: you skipped {label}; similar tracks count a little less.",
+    }[kind]
 
 
 def _playing_now(ctx: Context) -> str:

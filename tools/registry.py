@@ -179,6 +179,35 @@ def call_tool(ctx: Context, name: str, args: Mapping[str, Any] | BaseModel | Non
         raise
     finally:
         _record(ctx, spec, (time.perf_counter() - started) * 1000, outcome, code)
+        if spec.effect != "read":
+            _audit(ctx, spec, args, outcome, code)
+
+
+def _audit(
+    ctx: Context, spec: ToolSpec, args: Mapping[str, Any] | BaseModel | None, outcome: str, code: str | None
+) -> None:
+    """Every acting or destructive call, from any face: who, through which token, with which arguments."""
+    from echotune.tools.models import AuditEntry
+
+    arguments = args.model_dump(mode="json") if isinstance(args, BaseModel) else dict(args or {})
+    entry = AuditEntry(
+        at=ctx.clock(),
+        user=ctx.user,
+        face=ctx.face,
+        tool=spec.name,
+        effect=spec.effect,  # type: ignore[arg-type]
+        token_id=ctx.event_data.get("token_id"),
+        scope=ctx.event_data.get("scope"),
+        arguments=arguments,
+        outcome=outcome,
+        error_code=code,
+    )
+    try:
+        ctx.store.audit.record(entry)
+    except Exception:  # the call happened; a lost audit line must be loud, not fatal
+        import logging
+
+        logging.getLogger("echotune").exception("could not write the audit entry for %s", spec.name)
 
 
 def _record(ctx: Context, spec: ToolSpec, duration_ms: float, outcome: str, code: str | None) -> None:

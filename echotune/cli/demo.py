@@ -61,6 +61,9 @@ def _agent_turns(ctx: Any) -> None:
         "set diversity to 0.4",
         "what did I change in my settings",
         "who were my top artists in 2024",
+        "recommend songs like hey jude",
+        "I don't like the first one",
+        "something calm for a rainy sunday",
     )
     with Agent(ctx, checkpointer="memory", approve=True) as agent:
         for text in turns:

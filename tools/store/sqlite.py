@@ -152,10 +152,17 @@ class SqliteStore:
         conn = self.conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
+            tracked = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'").fetchone()
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
                 " applied_at TEXT NOT NULL)"
             )
+            if not tracked:  # a file from before migrations were tracked one by one: user_version N means 1..N
+                legacy = conn.execute("PRAGMA user_version").fetchone()[0]
+                conn.executemany(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    [(n, name, "legacy") for n, name, _ in known if n <= legacy],
+                )
             applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
             unknown = sorted(applied - {n for n, _, _ in known})
             if unknown:
