@@ -511,7 +511,7 @@ def device(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
     m = env.search(re.compile(rf"\b(?:on|to|onto|in) (?:my |the )?((?:\w+ ){{0,2}}{nouns}\w*(?: {nouns})?)\b"))
     if m:
         env.use(m.start(), m.end())
-        named = re.sub(r"\s+(?:device|speaker|player)$", "", m.group(1))  # "the echotune local device"
+        named = re.sub(r"\s+(?:device|player)$", "", m.group(1))  # "the echotune local device"
         return named if named else m.group(1)
     return MISSING
 
@@ -547,7 +547,7 @@ def playlist(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> An
     an earlier step made or listed."""
     if (q := _quoted(env)) is not None:
         return q
-    known = _known_playlists(env)
+    known = known_playlists(env.ref_results)
     for name_ in sorted(known, key=len, reverse=True):
         m = env.search(re.compile(rf"\b(?:to|from|in|into|on|onto|of|off|out of) (?:my |the )?({re.escape(name_)})"
                                   rf"(?: playlist)?\b"))  # fmt: skip
@@ -568,13 +568,12 @@ def playlist(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> An
     return MISSING
 
 
-def _known_playlists(env: Env) -> dict[str, str]:
-    """Playlists earlier results made, changed or listed: normalised name -> id."""
+def known_playlists(results: list[tuple[str, dict[str, Any]]]) -> dict[str, str]:
+    """Playlists earlier results (newest first) made, changed or listed: normalised name -> id."""
     out: dict[str, str] = {}
-    for _, result in reversed(env.ref_results):  # oldest first: a newer result wins
-        found = [result.get("playlist")] + list(result.get("playlists") or [])
-        for p in found:
-            if isinstance(p, dict) and p.get("name") and p.get("id"):
+    for _, result in reversed(results):  # oldest first: a newer result wins
+        for p in [result.get("playlist"), *(result.get("playlists") or [])]:
+            if isinstance(p, dict) and p.get("name") and p.get("id") and normalize(str(p["name"])):
                 out[normalize(str(p["name"]))] = str(p["id"])
     return out
 

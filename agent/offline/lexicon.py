@@ -437,7 +437,10 @@ EVAL_RULES: dict[str, list[tuple[str, float]]] = {
     "devices_list": [(r"\b(move|transfer|send|shift)\b.*\bto\b", -0.3)],
     "player_play": [
         (r"\b(pause|pausa\w*|pausier\w*|stop)\b", -0.4),
-        (r"\b(diversity|diversite|diversitat|diversidad|diversita|popularity|market|provider|explicit|settings?)\b", -0.3),
+        (
+            r"\b(diversity|diversite|diversitat|diversidad|diversita|popularity|market|provider|explicit|settings?)\b",
+            -0.3,
+        ),
     ],
     "history_clock": [
         (r"\btime of (the )?day\b", 0.35),
@@ -446,7 +449,10 @@ EVAL_RULES: dict[str, list[tuple[str, float]]] = {
             r"j ecoute|a che ora|in quale momento)\b",
             0.35,
         ),
-        (r"\b(morning|night|evening|early bird|night owl)\b.*\blisten\w*\b|\blisten\w*\b.*\b(morning|night|evening)\b", 0.3),
+        (
+            r"\b(morning|night|evening|early bird|night owl)\b.*\blisten\w*\b|\blisten\w*\b.*\b(morning|night|evening)\b",
+            0.3,
+        ),
     ],
     "settings_update": [
         (
@@ -466,8 +472,11 @@ EVAL_RULES: dict[str, list[tuple[str, float]]] = {
         (r"\b(which|what)( \w+)? (provider|model|market|llm)\b.*\b(am i|are we|do i|i am|im)\b", 0.3),
     ],
     "history_delete": [
-        (r"\b(delete|erase|wipe|remove|forget|clear|purge)\b.*\b(everything|all|anything|what) i (played|"
-         r"listened|heard|streamed)\b", 0.45),  # fmt: skip
+        (
+            r"\b(delete|erase|wipe|remove|forget|clear|purge)\b.*\b(everything|all|anything|what) i (played|"
+            r"listened|heard|streamed)\b",
+            0.45,
+        ),
         (r"\b(stop|quit|no longer|dont|do not|never)\b.*\b(keep\w* track|track\w*|record\w*|stor\w*)\b", -0.4),
     ],
     "history_discoveries": [
@@ -486,7 +495,10 @@ EVAL_RULES: dict[str, list[tuple[str, float]]] = {
     ],
     "recommend_tracks": [
         (rf"\b{LIKE_CUES}\b", 0.35),
-        (rf"\b(something|anything|music|songs?|tracks?|stuff) {MOODS}\b|\b{MOODS} (songs?|tracks?|music|stuff|vibes?)\b", 0.25),
+        (
+            rf"\b(something|anything|music|songs?|tracks?|stuff) {MOODS}\b|\b{MOODS} (songs?|tracks?|music|stuff|vibes?)\b",
+            0.25,
+        ),
         (r"\b(mellow|rainy|cozy|cosy|soothing|melancholic)\b", 0.15),
     ],
     "recommend_playlist": [(r"^(?!.*\b(playlists?|lista|liste)\b)", -0.3)],  # a playlist request names one

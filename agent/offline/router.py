@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from echotune.agent.offline.extract import RELATIVE_VOLUME, Env, category, extract
+from echotune.agent.offline.extract import RELATIVE_VOLUME, Env, category, extract, known_playlists
 from echotune.agent.offline.lexicon import (
     ACTION_START,
     GREETING,
@@ -419,15 +419,6 @@ def intent_vocabulary(tools: dict[str, ToolInfo]) -> list[str]:
 def _regex_fragment(word: str) -> bool:
     """Pieces of regex syntax that look like letters ("favou" of favou?rite)."""
     return word in {"favou", "rite", "colou"}
-
-
-def known_playlists(results: list[tuple[str, dict[str, Any]]]) -> set[str]:
-    """Normalised names of the playlists earlier results made, changed or listed."""
-    names: set[str] = set()
-    for _, result in results:
-        found = [result.get("playlist")] + list(result.get("playlists") or [])
-        names.update(normalize(str(p["name"])) for p in found if isinstance(p, dict) and p.get("name"))
-    return {n for n in names if n}
 
 
 def _short(summary: str) -> str:
