@@ -28,6 +28,7 @@ COMMON_WORDS = {
     "sugar", "muse", "texas", "alabama", "shaggy", "seal", "prince", "madness", "blue", "now", "halo", "home",
     "music", "songs", "the", "you", "me", "my", "it", "this", "that", "all", "one", "two", "three", "more", "next",
     "play", "shuffle", "top", "hits", "time", "today", "yesterday", "week", "month", "year",
+    "pls", "plz", "thx", "btw", "lol", "omg", "idk", "hmm", "brb", "tbh", "rn", "smth",
 }  # fmt: skip
 MIN_TRACK_SCORE = 72.0
 MIN_ARTIST_SCORE = 88.0

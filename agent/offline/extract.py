@@ -37,7 +37,7 @@ LEAD = re.compile(
     r"|(?:do you know|have you heard(?: of)?|find|search(?: for| the catalog(?:ue)? for)?|look(?: up| for)?|remove|take|drop|save|unsave|unlike|heart|put(?: on)?|lookup|show(?: me)?|give(?: me)?|get(?: me)?|tell me(?: more)?"
     r"(?: about)?|list|do you have|is there|are there|have you got|play|put on|start playing|queue(?: up)?|add|"
     r"recommend(?: me)?|suggest(?: me)?|what about|how about|busca(?:r)?|pon(?:me)?|reproduce|spiele?|such(?:e)?|"
-    r"cherche|joue|toca|suona|cerca|procura)\s+"
+    r"cherche|joue|toca|suona|cerca|procura|adiciona|agrega|anade|ajoute|aggiungi)\s+"
     r"|(?:a|an|the|some|any|my|me|us|un|una|unos|unas|el|la|los|las|ein|eine|einige|der|die|das|des|du|le|les)\s+"
     rf"|(?:\d+|{_NUMS})\s+"
     r"|(?:more\s+)?(?:songs?|tracks?|tunes?|music|something|anything|stuff|ones?|hits|canciones|cancion|lieder|"
@@ -47,12 +47,14 @@ LEAD = re.compile(
 )
 TRAIL = re.compile(
     r"(?:\s+(?:please|for me|in (?:the|your) catalog(?:ue)?|from the catalog(?:ue)?|on spotify|to (?:the|my) queue|"
+    r"na fila|a la cola|in coda|alla coda|in die warteschlange|a la file dattente|"
     r"(?:back )?(?:to|from|in|into|off|out of) my (?:library|liked songs|likes|saved songs|saved tracks|favou?rites)|"
-    r"next|now|again|thanks?|thank you|right now|for me please|bitte|por favor|sil te plait|svp))+$"
+    r"next|now|again|thanks?|thank you|right now|for me please|bitte|por favor|sil te plait|svp|pls|plz|thx))+$"
 )
 SEED_CUE = re.compile(
     r"\b(?:like|similar to|such as|in the style of|that sounds? like|reminds? me of|in the vein of|along the lines of|"
-    r"reminiscent of|in the spirit of|akin to|the likes of|wie|como|comme)\s+"
+    r"reminiscent of|in the spirit of|akin to|the likes of|parecid\w* (?:com|con|a)|semelhantes? a|similares? a|"
+    r"ahnlich wie|simili a|wie|como|comme)\s+"
 )
 ARTIST_CUE = re.compile(r"\b(?:by|from|de|von|par|di|of the artist|by the artist)\s+")
 DECADE = re.compile(
@@ -77,6 +79,7 @@ COUNT_NOUNS = (
 REF_ONLY = re.compile(
     r"^(?:(?:this|that|the|it|current|these|those|same|one|first|second|third|fourth|fifth|last|top)\s*)+"
     r"(?:one|ones|song|songs|track|tracks|tune|result|results|again)?$"
+    r"|^(?:whatevers|whatever is|whats|what is|what s|the (?:song|track|thing)(?: thats| that is)?) playing(?: now)?$"
 )
 TIME_POS = re.compile(
     rf"\b(\d{{1,2}}):(\d{{2}})\b|\b(\d+|{_NUMS}|an?|half an?) ?(seconds?|secs?|s|minutes?|mins?|m)\b(?! ago)"
@@ -90,11 +93,18 @@ ENUM_SYNONYMS: dict[str, tuple[str, ...]] = {
                 "never play", "no me gusta"),
     "skip": ("skip", "skipped"),
     "tracks": ("songs", "tracks", "song", "track", "tunes", "canciones", "lieder", "titres"),
-    "artists": ("artists", "artist", "bands", "band", "singers", "musicians", "kunstler", "artistas", "who"),
+    "artists": ("artists", "artist", "bands", "band", "singers", "musicians", "kunstler", "artistas", "artisti",
+                "artistes", "who"),
     "genres": ("genres", "genre", "styles", "kinds of music", "generos"),
-    "off": ("off", "stop", "disable", "no repeat", "dont repeat", "no more", "stop repeating"),
+    "off": ("off", "stop", "disable", "no repeat", "dont repeat", "no more", "stop repeating", "aus", "ausschalten",
+            "desactiva", "desactive", "disattiva", "desliga", "apaga"),
     "track": ("this song", "this track", "the song", "the track", "one song", "current song"),
     "context": ("album", "playlist", "everything", "all", "the queue"),
+    "album": ("albums",),
+    "running": ("run", "running", "jogging", "a jog", "courir", "correr", "laufen", "joggen", "correre", "corsa"),
+    "workout": ("workout", "work out", "gym", "training", "lifting", "entrenar", "entrenamiento", "sport"),
+    "sleep": ("sleep", "sleeping", "bedtime", "dormir", "schlafen", "dormire"),
+    "focus": ("focus", "concentrate", "studying", "study", "work", "estudiar", "lernen", "travailler", "studiare"),
     "json": ("json",),
     "shows": ("shows", "podcasts", "podcast"),
     "time": ("time listened", "listening time", "by time", "longest", "most time", "hours", "minutes"),
@@ -547,6 +557,11 @@ def playlist(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> An
     an earlier step made or listed."""
     if (q := _quoted(env)) is not None:
         return q
+    if env.ref_results and isinstance(env.ref_results[0][1].get("playlist"), dict):  # "take X back out of it"
+        m = env.search(re.compile(r"\b(?:back )?(?:to|from|in|into|on|onto|off|out of) (?:it|there)\b"))
+        if m:
+            env.use(m.start(), m.end())
+            return str(env.ref_results[0][1]["playlist"]["id"])
     known = known_playlists(env.ref_results)
     for name_ in sorted(known, key=len, reverse=True):
         m = env.search(re.compile(rf"\b(?:to|from|in|into|on|onto|of|off|out of) (?:my |the )?({re.escape(name_)})"
@@ -804,7 +819,7 @@ def text(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
     return rest or MISSING
 
 
-VERSION = re.compile(r"\b(?:version|revision|v)\s*(\d{1,6})\b")
+VERSION = re.compile(r"\b(?:version|revision|v)\s*(?:(?:i|we) (?:last )?(?:saw|read|had|got) (?:was|is) )?(\d{1,6})\b")
 
 
 def version(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:

@@ -14,10 +14,10 @@ from datetime import date, datetime, timedelta
 
 UNITS = {
     "day": 1, "days": 1, "dia": 1, "dias": 1, "tag": 1, "tage": 1, "tagen": 1, "jour": 1, "jours": 1,
-    "week": 7, "weeks": 7, "semana": 7, "semanas": 7, "woche": 7, "wochen": 7, "semaine": 7, "semaines": 7,
-    "month": 30, "months": 30, "mes": 30, "meses": 30, "monat": 30, "monate": 30, "monaten": 30, "mois": 30,
+    "week": 7, "weeks": 7, "settimana": 7, "settimane": 7, "semana": 7, "semanas": 7, "woche": 7, "wochen": 7, "semaine": 7, "semaines": 7,
+    "month": 30, "months": 30, "mes": 30, "meses": 30, "monat": 30, "monate": 30, "monaten": 30, "mois": 30, "mese": 30, "mesi": 30,
     "year": 365, "years": 365, "ano": 365, "anos": 365, "jahr": 365, "jahre": 365, "jahren": 365, "an": 365,
-    "ans": 365, "annee": 365, "annees": 365,
+    "ans": 365, "annee": 365, "annees": 365, "anno": 365, "anni": 365,
 }  # fmt: skip
 HOURS = {"hour", "hours", "horas", "stunden", "heures"}
 MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
@@ -49,8 +49,8 @@ def _month_start(d: date, back: int = 0) -> date:
 
 
 _THIS = r"(this|current|este|esta|diese[nrs]?|ce|cette)"
-_LAST = r"(last|past|previous|pasad[oa]|letzte[nrs]?|vergangene[nrs]?|derniere?|ultim[oa])"
-_UNIT = r"(week|month|year|semana|mes|ano|woche|monat|jahr|semaine|mois|annee|an)"
+_LAST = r"(last|past|previous|pasad[oa]|passad[oa]|scors[oa]|letzte[nrs]?|vergangene[nrs]?|derniere?|ultim[oa])"
+_UNIT = r"(week|month|year|semana|mes|mese|ano|anno|settimana|woche|monat|jahr|semaine|mois|annee|an)"
 _PATTERNS = [
     (re.compile(rf"\b{_THIS} {_UNIT}\b"), "this"),
     (re.compile(rf"\b{_LAST} {_UNIT}\b|\b{_UNIT} {_LAST}\b"), "last"),

@@ -21,6 +21,7 @@ import numpy as np
 from echotune.agent.offline.extract import RELATIVE_VOLUME, Env, category, extract, known_playlists
 from echotune.agent.offline.lexicon import (
     ACTION_START,
+    FOREIGN_WORDS,
     GREETING,
     IDENTITY,
     REFERENCE,
@@ -212,6 +213,8 @@ class Router:
         if self.known is None or not self.vocabulary:
             return raw
         text = normalize(raw)
+        if len(FOREIGN_WORDS.intersection(text.split())) >= 2:
+            return raw  # another language: its words are not misspelt English
         known = self.known
         from rapidfuzz.distance import Levenshtein
         from rapidfuzz.process import extract
@@ -219,7 +222,9 @@ class Router:
         def fix(m: re.Match[str]) -> str:
             word = m.group(0)
             low = normalize(word)
-            if len(low) < 4 or not low.isalpha() or low in self.vocabulary or known(low, text):
+            if len(low) < 3 or not low.isalpha() or low in self.vocabulary or known(low, text):
+                return word
+            if len(low) == 3 and re.search(r"[aeiouy]", low):  # "skp", "nxt" lost a vowel; "wie" is a word
                 return word
             limit = 1 if len(low) < 7 else 2
             found = extract(low, self.vocabulary, scorer=Levenshtein.distance, score_cutoff=limit, limit=2)
@@ -236,7 +241,9 @@ class Router:
         if not names:
             return None
         alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        target = rf"(?:my |the )?(?:{alternatives})(?: playlist)?\W*$"
+        if _last_is_playlist(env.ref_results):  # "throw it in there", "what's on it now": the one just made
+            alternatives += "|it|there|that|this playlist|that playlist"
+        target = rf"(?:my |the )?(?:{alternatives})(?: playlist)?(?: now| too| as well| please| again)?\W*$"
         actions = (
             ("playlist_add_tracks", rf"\b(add|put|stick|throw|save|include)\b.+\b(to|on|onto|in|into) {target}"),
             ("playlist_remove_tracks", rf"\b(remove|delete|take|drop|get rid of)\b.+\b(from|off|out of) {target}"),
@@ -342,7 +349,7 @@ class Router:
     def _which(self, raw: str, a: str, b: str) -> Plan:
         sa, sb = _short(self.tools[a].summary), _short(self.tools[b].summary)
         return Plan(
-            reply=f"Do you want me to {sa[0].lower() + sa[1:]}, or to {sb[0].lower() + sb[1:]}?",
+            reply=f"Which do you mean: {sa[0].lower() + sa[1:]}, or {sb[0].lower() + sb[1:]}?",
             pending={"kind": "which", "text": raw, "options": [a, b]},
         )
 
@@ -419,6 +426,11 @@ def intent_vocabulary(tools: dict[str, ToolInfo]) -> list[str]:
 def _regex_fragment(word: str) -> bool:
     """Pieces of regex syntax that look like letters ("favou" of favou?rite)."""
     return word in {"favou", "rite", "colou"}
+
+
+def _last_is_playlist(results: list[tuple[str, dict[str, Any]]]) -> bool:
+    """Whether the newest result is about one playlist (made, filled or shown), so "it" can only mean that."""
+    return bool(results) and isinstance(results[0][1].get("playlist"), dict)
 
 
 def _short(summary: str) -> str:
