@@ -14,7 +14,7 @@ from rich.table import Table
 from echotune.evals.runner import CaseResult, RunReport
 
 
-def _pct(value: float | None) -> str:
+def pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
@@ -34,8 +34,8 @@ def print_report(report: RunReport, console: Console | None = None) -> None:
             r.case,
             verdict,
             f"{r.passes}/{r.runs}",
-            _pct(r.tool_selection),
-            _pct(r.arguments),
+            pct(r.tool_selection),
+            pct(r.arguments),
             f"{r.steps:.1f}",
             f"{latency:.0f} ms",
             why,
@@ -43,8 +43,8 @@ def print_report(report: RunReport, console: Console | None = None) -> None:
     console.print(table)
     s = report.summary
     console.print(
-        f"[bold]{s.passed}/{s.cases} passed ({s.pass_rate:.1%})[/]  tool selection {_pct(s.tool_selection_accuracy)}  "
-        f"arguments {_pct(s.argument_accuracy)}  steps {s.steps_mean:.1f}  latency p50 {s.latency_p50_ms:.0f} ms / "
+        f"[bold]{s.passed}/{s.cases} passed ({s.pass_rate:.1%})[/]  tool selection {pct(s.tool_selection_accuracy)}  "
+        f"arguments {pct(s.argument_accuracy)}  steps {s.steps_mean:.1f}  latency p50 {s.latency_p50_ms:.0f} ms / "
         f"p95 {s.latency_p95_ms:.0f} ms  tokens {s.tokens_in}+{s.tokens_out}  cost ${s.cost_usd:.4f}  "
         f"flaky {s.flaky}  skipped checks {s.skipped_checks}  ({report.duration_s:.1f} s)"
     )
@@ -144,14 +144,14 @@ def html_report(report: RunReport) -> str:
         )
         rows.append(
             f"<tr><td>{esc(r.suite)}</td><td>{esc(r.case)}</td><td>{verdict}</td><td>{r.passes}/{r.runs}</td>"
-            f"<td>{_pct(r.tool_selection)}</td><td>{_pct(r.arguments)}</td><td>{r.steps:.1f}</td>"
+            f"<td>{pct(r.tool_selection)}</td><td>{pct(r.arguments)}</td><td>{r.steps:.1f}</td>"
             f"<td><details><summary>{len(r.checks)} checks</summary><ul>{checks}</ul>{turns}</details></td></tr>"
         )
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>EchoTune evals · {esc(report.target)}</title><style>{_CSS}</style></head><body>
 <h1>EchoTune evals · {esc(report.target)}</h1>
 <p class="summary"><span><b>{s.passed}/{s.cases}</b> passed ({s.pass_rate:.1%})</span>
-<span>tool selection {_pct(s.tool_selection_accuracy)}</span><span>arguments {_pct(s.argument_accuracy)}</span>
+<span>tool selection {pct(s.tool_selection_accuracy)}</span><span>arguments {pct(s.argument_accuracy)}</span>
 <span>latency p50 {s.latency_p50_ms:.0f} ms · p95 {s.latency_p95_ms:.0f} ms</span>
 <span>tokens {s.tokens_in}+{s.tokens_out} · ${s.cost_usd:.4f}</span><span>{report.started_at:%Y-%m-%d %H:%M} UTC</span></p>
 <table><thead><tr><th>suite</th><th>case</th><th>result</th><th>runs</th><th>tools</th><th>args</th><th>steps</th>

@@ -85,12 +85,43 @@ class TurnSpec(_Strict):
     expect: Expect | None = Field(None, description="Checked against this turn alone.")
 
 
+class PlayerFixture(_Strict):
+    """The local player's state, set through the player tools (tracks named as a person would name them)."""
+
+    now_playing: str | None = Field(None, description="A track to start, e.g. 'hey jude by the beatles'.")
+    queue: list[str] = Field(default_factory=list, description="Tracks to queue after it, in order.")
+    paused: bool = Field(False, description="Pause after starting.")
+    volume: int | None = Field(None, ge=0, le=100, description="Volume percent.")
+    shuffle: bool | None = Field(None, description="Shuffle on or off.")
+    repeat: Literal["off", "track", "context"] | None = Field(None, description="Repeat mode.")
+
+
+class TrackFixture(_Strict):
+    """A track learnt into the catalog before the conversation (as an import would learn it)."""
+
+    title: str = Field(min_length=1)
+    artist: str = Field(min_length=1)
+    year: int | None = Field(None, ge=1900, le=2100)
+    genres: list[str] = Field(default_factory=list)
+
+
 class Fixtures(_Strict):
     """State set up before the conversation."""
 
-    settings: dict[str, Any] = Field(default_factory=dict, description="Dotted setting key -> value.")
-    history: str | None = Field(None, description="'sample' for a generated export, or a path to import.")
-    player: dict[str, Any] = Field(default_factory=dict, description="Local player state: queue, now_playing.")
+    settings: dict[str, Any] = Field(
+        default_factory=dict, description="Dotted setting key -> value, applied in order with settings_update."
+    )
+    history: str | None = Field(
+        None, description="'sample' for a small generated Spotify export (2023 to mid-June 2025), or a path to import."
+    )
+    player: PlayerFixture = Field(default_factory=PlayerFixture)
+    tracks: list[TrackFixture] = Field(default_factory=list, description="Learnt tracks added to the catalog.")
+    export_file: str | None = Field(
+        None,
+        pattern=r"^[\w][\w .-]*\.zip$",
+        description="Put the sample Spotify download (a zip) in the person's folder under this name; file paths in "
+        "requests resolve in that folder.",
+    )
 
 
 class Case(_Strict):
@@ -100,6 +131,9 @@ class Case(_Strict):
     turns: list[TurnSpec] = Field(min_length=1, description="User turns; a plain string is a turn without checks.")
     fixtures: Fixtures = Field(default_factory=Fixtures)
     expect: Expect = Field(default_factory=Expect, description="Checked against the whole conversation.")
+    approve: bool = Field(
+        True, description="The person's answer when the agent asks before a tool that acts or deletes."
+    )
     repeat: int | None = Field(None, ge=1, le=100)
     threshold: float | None = Field(None, ge=0, le=1, description="Pass rate over repeats needed to pass.")
 

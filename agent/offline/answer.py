@@ -67,8 +67,8 @@ def item_label(item: Any) -> str:
             return track_label(item[key]) + _extras(rest)
     if "key" in item and "new" in item:
         return f"{item['key']}: {_num(item.get('old'))} → {_num(item['new'])}"
-    name = next((item[k] for k in ("name", "genre", "artist", "label", "title", "hour", "weekday", "day", "month")
-                 if k in item), None)  # fmt: skip
+    name = next((item[k] for k in ("name", "genre", "artist", "label", "title", "tool", "provider", "variant", "hour",
+                                   "weekday", "day", "month") if k in item), None)  # fmt: skip
     if name is not None:
         return f"{_num(name)}" + _extras({k: v for k, v in item.items() if item.get(k) is not name})
     if "start" in item and "end" in item:  # a span of time: "2024-12-28 11:13 → 20:21"

@@ -28,6 +28,7 @@ COMMON_WORDS = {
     "sugar", "muse", "texas", "alabama", "shaggy", "seal", "prince", "madness", "blue", "now", "halo", "home",
     "music", "songs", "the", "you", "me", "my", "it", "this", "that", "all", "one", "two", "three", "more", "next",
     "play", "shuffle", "top", "hits", "time", "today", "yesterday", "week", "month", "year",
+    "pls", "plz", "thx", "btw", "lol", "omg", "idk", "hmm", "brb", "tbh", "rn", "smth",
 }  # fmt: skip
 MIN_TRACK_SCORE = 72.0
 MIN_ARTIST_SCORE = 88.0
@@ -105,6 +106,23 @@ class Entities:
 
         vocab = Tokenizer.from_file(str(model_dir() / "tokenizer.json")).get_vocab()
         return {w for w in vocab if w.isalpha()}
+
+    @cached_property
+    def phrases_by_word(self) -> dict[str, list[str]]:
+        """Catalog titles, artist names and genres by each word in them."""
+        index: dict[str, list[str]] = {}
+        for phrase in (*self.titles, *self.artists, *self.genres):
+            for word in set(phrase.split()):
+                index.setdefault(word, []).append(phrase)
+        return index
+
+    def is_word(self, word: str, text: str) -> bool:
+        """Whether a word of normalised `text` is meant as written: a dictionary word (MiniLM's vocabulary), or
+        part of a catalog title or name the text gives in full ("mc serch" is a name; "serch for" a typo)."""
+        if word in self.common_words or word in COMMON_WORDS:
+            return True
+        padded = f" {text} "
+        return any(f" {phrase} " in padded for phrase in self.phrases_by_word.get(word, ()))
 
     @cached_property
     def genres(self) -> set[str]:

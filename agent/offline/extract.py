@@ -27,16 +27,17 @@ MISSING: Any = object()
 # -- leading and trailing words that carry intent or politeness, not the thing asked about --------------------
 _NUMS = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
 LEAD = re.compile(
-    r"^(?:(?:please|pls|kindly|ok|okay|echotune|hey echotune|hi echotune|so|now|just|also|then|and|y|und|et)\s+"
+    r"^(?:(?:please|pls|kindly|ok|okay|echotune|hey echotune|hi echotune|so|now|just|also|then|and|y|und|et|actually|"
+    r"oh|hmm|hm|well|um|uh|alright|right)\s+"
     r"|(?:can|could|would|will) (?:you|i|we)\s+"
     r"|(?:i want to|i wanna|id like to|i would like to|i need to|i want|id like|i would like|lets|let s|go ahead and)\s+"
     r"|(?:(?:have|did|do) i (?:ever )?(?:listen(?:ed)?|play(?:ed)?|hear(?:d)?)(?: to)?|when did i (?:last )?"
     r"(?:listen(?:ed)?|play(?:ed)?|hear(?:d)?)(?: to)?|how (?:often|many times) (?:did|have) i (?:play(?:ed)?|"
     r"listen(?:ed)? to|hear(?:d)?))\s+"
-    r"|(?:do you know|have you heard(?: of)?|find|search(?: for| the catalog(?:ue)? for)?|look(?: up| for)?|remove|take|save|unsave|unlike|heart|put(?: on)?|lookup|show(?: me)?|give(?: me)?|get(?: me)?|tell me(?: more)?"
+    r"|(?:do you know|have you heard(?: of)?|find|search(?: for| the catalog(?:ue)? for)?|look(?: up| for)?|remove|take|drop|save|unsave|unlike|heart|put(?: on)?|lookup|show(?: me)?|give(?: me)?|get(?: me)?|tell me(?: more)?"
     r"(?: about)?|list|do you have|is there|are there|have you got|play|put on|start playing|queue(?: up)?|add|"
     r"recommend(?: me)?|suggest(?: me)?|what about|how about|busca(?:r)?|pon(?:me)?|reproduce|spiele?|such(?:e)?|"
-    r"cherche|joue|toca|suona|cerca|procura)\s+"
+    r"cherche|joue|toca|suona|cerca|procura|adiciona|agrega|anade|ajoute|aggiungi)\s+"
     r"|(?:a|an|the|some|any|my|me|us|un|una|unos|unas|el|la|los|las|ein|eine|einige|der|die|das|des|du|le|les)\s+"
     rf"|(?:\d+|{_NUMS})\s+"
     r"|(?:more\s+)?(?:songs?|tracks?|tunes?|music|something|anything|stuff|ones?|hits|canciones|cancion|lieder|"
@@ -46,11 +47,14 @@ LEAD = re.compile(
 )
 TRAIL = re.compile(
     r"(?:\s+(?:please|for me|in (?:the|your) catalog(?:ue)?|from the catalog(?:ue)?|on spotify|to (?:the|my) queue|"
-    r"(?:to|from|in|into|off) my (?:library|liked songs|likes|saved songs|saved tracks|favou?rites)|"
-    r"next|now|again|thanks?|thank you|right now|for me please|bitte|por favor|sil te plait|svp))+$"
+    r"na fila|a la cola|in coda|alla coda|in die warteschlange|a la file dattente|"
+    r"(?:back )?(?:to|from|in|into|off|out of) my (?:library|liked songs|likes|saved songs|saved tracks|favou?rites)|"
+    r"next|now|again|thanks?|thank you|right now|for me please|bitte|por favor|sil te plait|svp|pls|plz|thx))+$"
 )
 SEED_CUE = re.compile(
-    r"\b(?:like|similar to|such as|in the style of|that sounds? like|reminds? me of|wie|como|comme)\s+"
+    r"\b(?:like|similar to|such as|in the style of|that sounds? like|reminds? me of|in the vein of|along the lines of|"
+    r"reminiscent of|in the spirit of|akin to|the likes of|parecid\w* (?:com|con|a)|semelhantes? a|similares? a|"
+    r"ahnlich wie|simili a|wie|como|comme)\s+"
 )
 ARTIST_CUE = re.compile(r"\b(?:by|from|de|von|par|di|of the artist|by the artist)\s+")
 DECADE = re.compile(
@@ -73,9 +77,13 @@ COUNT_NOUNS = (
     r"plays?|entries|playlists?|sessions?|months?|albums?|canciones|lieder|titres|chansons)"
 )
 REF_ONLY = re.compile(
-    r"^(?:(?:this|that|the|it|current|these|those|same|one)\s*)+(?:one|ones|song|songs|track|tracks|tune|again)?$"
+    r"^(?:(?:this|that|the|it|current|these|those|same|one|first|second|third|fourth|fifth|last|top)\s*)+"
+    r"(?:one|ones|song|songs|track|tracks|tune|result|results|again)?$"
+    r"|^(?:whatevers|whatever is|whats|what is|what s|the (?:song|track|thing)(?: thats| that is)?) playing(?: now)?$"
 )
-TIME_POS = re.compile(r"\b(\d{1,2}):(\d{2})\b|\b(\d+) ?(seconds?|secs?|s|minutes?|mins?|m)\b")
+TIME_POS = re.compile(
+    rf"\b(\d{{1,2}}):(\d{{2}})\b|\b(\d+|{_NUMS}|an?|half an?) ?(seconds?|secs?|s|minutes?|mins?|m)\b(?! ago)"
+)
 QUOTED = re.compile(r"[\"“”'‘’«»]([^\"“”'‘’«»]{1,100})[\"“”'‘’«»]")
 
 # synonyms for enum values and bools (normalised words)
@@ -85,11 +93,18 @@ ENUM_SYNONYMS: dict[str, tuple[str, ...]] = {
                 "never play", "no me gusta"),
     "skip": ("skip", "skipped"),
     "tracks": ("songs", "tracks", "song", "track", "tunes", "canciones", "lieder", "titres"),
-    "artists": ("artists", "artist", "bands", "band", "singers", "musicians", "kunstler", "artistas"),
+    "artists": ("artists", "artist", "bands", "band", "singers", "musicians", "kunstler", "artistas", "artisti",
+                "artistes", "who"),
     "genres": ("genres", "genre", "styles", "kinds of music", "generos"),
-    "off": ("off", "stop", "disable", "no repeat", "dont repeat", "no more", "stop repeating"),
+    "off": ("off", "stop", "disable", "no repeat", "dont repeat", "no more", "stop repeating", "aus", "ausschalten",
+            "desactiva", "desactive", "disattiva", "desliga", "apaga"),
     "track": ("this song", "this track", "the song", "the track", "one song", "current song"),
     "context": ("album", "playlist", "everything", "all", "the queue"),
+    "album": ("albums",),
+    "running": ("run", "running", "jogging", "a jog", "courir", "correr", "laufen", "joggen", "correre", "corsa"),
+    "workout": ("workout", "work out", "gym", "training", "lifting", "entrenar", "entrenamiento", "sport"),
+    "sleep": ("sleep", "sleeping", "bedtime", "dormir", "schlafen", "dormire"),
+    "focus": ("focus", "concentrate", "studying", "study", "work", "estudiar", "lernen", "travailler", "studiare"),
     "json": ("json",),
     "shows": ("shows", "podcasts", "podcast"),
     "time": ("time listened", "listening time", "by time", "longest", "most time", "hours", "minutes"),
@@ -113,7 +128,8 @@ SETTING_SYNONYMS: dict[str, tuple[str, ...]] = {
                                      "already played", "songs i have heard", "exclude"),
     "recommendation.max_per_artist": ("per artist", "same artist", "max per artist", "songs per artist"),
     "privacy.store_history": ("store my history", "store history", "listening history", "history", "store",
-                              "record", "keep my plays", "save my plays"),
+                              "record", "keep my plays", "save my plays", "keep track", "keeping track",
+                              "track what i", "record what i"),
     "privacy.listeners_like_you": ("listeners like you", "listeners like me", "people like me", "compare my taste",
                                    "compare"),
     "content.allow_explicit": ("explicit", "swearing", "parental", "clean version"),
@@ -215,7 +231,7 @@ def category(f: FieldSpec, tool: ToolInfo) -> str:
     if n == "value" and "key" in tool.fields and tool.fields["key"].examples:
         return "setting_value"
     if n == "expected_version" or n.endswith("_version"):
-        return "skip"
+        return "version"
     if TRACK_RE.match(n) and f.kind in ("str", "list", "any"):
         return "track"
     if "artist" in n and f.kind in ("str", "list", "any"):
@@ -263,7 +279,7 @@ def category(f: FieldSpec, tool: ToolInfo) -> str:
     return "skip"
 
 
-ORDER = ["setting_key", "setting_value", "track_refs", "year", "year_from", "year_to", "period", "period_start",
+ORDER = ["setting_key", "setting_value", "version", "track_refs", "year", "year_from", "year_to", "period", "period_start",
          "period_end", "period_length", "count", "position", "volume", "path", "device", "artist", "genre", "enum",
          "bool", "number", "playlist", "name", "track", "text", "string", "skip"]  # fmt: skip
 
@@ -446,7 +462,11 @@ def position(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> An
     if m.group(1):
         seconds = int(m.group(1)) * 60 + int(m.group(2))
     else:
-        seconds = int(m.group(3)) * (60 if m.group(4).startswith("m") else 1)
+        amount = m.group(3)
+        n = 0.5 if amount.startswith("half") else 1 if amount in ("a", "an") else _number(amount)
+        if not n:
+            return MISSING
+        seconds = round(n * (60 if m.group(4).startswith("m") else 1))
     if f.kind == "str":
         return str(seconds)
     value = seconds * 1000 if "ms" in f.name or "milli" in f.description.lower() else seconds
@@ -498,10 +518,11 @@ def device(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
         r"(?:phone|laptop|speakers?|tv|kitchen|living room|bedroom|desktop|computer|car|echo|device|mac|pc|"
         r"ipad|tablet|sonos|office|stereo|headphones)"
     )
-    m = env.search(re.compile(rf"\b(?:on|to|onto|in) (?:my |the )?((?:\w+ ){{0,2}}?{nouns}\w*(?: {nouns})?)\b"))
+    m = env.search(re.compile(rf"\b(?:on|to|onto|in) (?:my |the )?((?:\w+ ){{0,2}}{nouns}\w*(?: {nouns})?)\b"))
     if m:
         env.use(m.start(), m.end())
-        return m.group(1)
+        named = re.sub(r"\s+(?:device|player)$", "", m.group(1))  # "the echotune local device"
+        return named if named else m.group(1)
     return MISSING
 
 
@@ -532,9 +553,22 @@ def name(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
 
 
 def playlist(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
-    """A playlist: the name the request gives, else one an earlier step made or listed."""
+    """A playlist: the name the request gives (one the conversation made or listed, or "... playlist"), else one
+    an earlier step made or listed."""
     if (q := _quoted(env)) is not None:
         return q
+    if env.ref_results and isinstance(env.ref_results[0][1].get("playlist"), dict):  # "take X back out of it"
+        m = env.search(re.compile(r"\b(?:back )?(?:to|from|in|into|on|onto|off|out of) (?:it|there)\b"))
+        if m:
+            env.use(m.start(), m.end())
+            return str(env.ref_results[0][1]["playlist"]["id"])
+    known = known_playlists(env.ref_results)
+    for name_ in sorted(known, key=len, reverse=True):
+        m = env.search(re.compile(rf"\b(?:to|from|in|into|on|onto|of|off|out of) (?:my |the )?({re.escape(name_)})"
+                                  rf"(?: playlist)?\b"))  # fmt: skip
+        if m:
+            env.use(m.start(), m.end())
+            return known[name_]
     m = env.search(re.compile(r"\b(?:to|from|in|into|on|of|off|my|the) (?:my |the )?(.+?) playlist\b|\bplaylist "
                               r"(?:called |named )?(.+?)$"))  # fmt: skip
     if m:
@@ -547,6 +581,16 @@ def playlist(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> An
                 if isinstance(item, dict) and item.get("id"):
                     return item["id"]
     return MISSING
+
+
+def known_playlists(results: list[tuple[str, dict[str, Any]]]) -> dict[str, str]:
+    """Playlists earlier results (newest first) made, changed or listed: normalised name -> id."""
+    out: dict[str, str] = {}
+    for _, result in reversed(results):  # oldest first: a newer result wins
+        for p in [result.get("playlist"), *(result.get("playlists") or [])]:
+            if isinstance(p, dict) and p.get("name") and p.get("id") and normalize(str(p["name"])):
+                out[normalize(str(p["name"]))] = str(p["id"])
+    return out
 
 
 def artist(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
@@ -770,7 +814,21 @@ def text(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
         m = re.search(r"\b(?:description|described as|describe it as|with the description)\s+(.+)$", env.raw, re.I)
         return m.group(1).strip().strip("\"'") if m else MISSING
     rest = env.residual()
+    if REF_ONLY.match(rest):  # "the first one": a reference (a track field takes it), never free text
+        return MISSING
     return rest or MISSING
+
+
+VERSION = re.compile(r"\b(?:version|revision|v)\s*(?:(?:i|we) (?:last )?(?:saw|read|had|got) (?:was|is) )?(\d{1,6})\b")
+
+
+def version(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
+    """The version the person says they read ("only if my settings are still at version 3")."""
+    m = env.search(VERSION)
+    if not m:
+        return MISSING
+    env.use(m.start(), m.end())
+    return int(f.clamp(int(m.group(1))))
 
 
 def string(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
@@ -892,6 +950,7 @@ EXTRACTORS: dict[str, Extractor] = {
     "track": track,
     "text": text,
     "string": string,
+    "version": version,
 }
 
 

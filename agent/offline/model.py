@@ -94,7 +94,8 @@ class OfflineChatModel(BaseChatModel):
                 return vectors[text]
 
             mentions = entities.mentions if entities is not None else (lambda text: False)
-            return Router(self.tools_info, examples, embed, mask, mentions)
+            known = entities.is_word if entities is not None else None
+            return Router(self.tools_info, examples, embed, mask, mentions, known)
 
         return self._lazy(f"router.{digest}", build)
 
@@ -261,6 +262,8 @@ def _items(result: dict[str, Any]) -> list[dict[str, Any]]:
     for value in result.values():
         if is_track(value):
             return [value]
+        if isinstance(value, dict) and is_track(value.get("item")):  # a playback state: the track it plays
+            return [value["item"]]
         if isinstance(value, list) and value and isinstance(value[0], dict) and is_track(value[0].get("track")):
             return [v["track"] for v in value]
     if is_track(result):

@@ -14,11 +14,12 @@ from datetime import date, datetime, timedelta
 
 UNITS = {
     "day": 1, "days": 1, "dia": 1, "dias": 1, "tag": 1, "tage": 1, "tagen": 1, "jour": 1, "jours": 1,
-    "week": 7, "weeks": 7, "semana": 7, "semanas": 7, "woche": 7, "wochen": 7, "semaine": 7, "semaines": 7,
-    "month": 30, "months": 30, "mes": 30, "meses": 30, "monat": 30, "monate": 30, "monaten": 30, "mois": 30,
+    "week": 7, "weeks": 7, "settimana": 7, "settimane": 7, "semana": 7, "semanas": 7, "woche": 7, "wochen": 7, "semaine": 7, "semaines": 7,
+    "month": 30, "months": 30, "mes": 30, "meses": 30, "monat": 30, "monate": 30, "monaten": 30, "mois": 30, "mese": 30, "mesi": 30,
     "year": 365, "years": 365, "ano": 365, "anos": 365, "jahr": 365, "jahre": 365, "jahren": 365, "an": 365,
-    "ans": 365, "annee": 365, "annees": 365,
+    "ans": 365, "annee": 365, "annees": 365, "anno": 365, "anni": 365,
 }  # fmt: skip
+HOURS = {"hour", "hours", "horas", "stunden", "heures"}
 MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
 
@@ -48,16 +49,16 @@ def _month_start(d: date, back: int = 0) -> date:
 
 
 _THIS = r"(this|current|este|esta|diese[nrs]?|ce|cette)"
-_LAST = r"(last|past|previous|pasad[oa]|letzte[nrs]?|vergangene[nrs]?|derniere?|ultim[oa])"
-_UNIT = r"(week|month|year|semana|mes|ano|woche|monat|jahr|semaine|mois|annee|an)"
+_LAST = r"(last|past|previous|pasad[oa]|passad[oa]|scors[oa]|letzte[nrs]?|vergangene[nrs]?|derniere?|ultim[oa])"
+_UNIT = r"(week|month|year|semana|mes|mese|ano|anno|settimana|woche|monat|jahr|semaine|mois|annee|an)"
 _PATTERNS = [
     (re.compile(rf"\b{_THIS} {_UNIT}\b"), "this"),
     (re.compile(rf"\b{_LAST} {_UNIT}\b|\b{_UNIT} {_LAST}\b"), "last"),
     (
         re.compile(
             r"\b(?:last|past|the last|the past|ultimos|ultimas|letzten|derniers|dernieres)\s+(\d+|\w+)\s+"
-            r"(days?|weeks?|months?|years?|dias|semanas|meses|anos|tage|tagen|wochen|monate|monaten|jahre|jours|"
-            r"semaines|mois|ans)\b"
+            r"(hours?|days?|weeks?|months?|years?|horas|stunden|heures|dias|semanas|meses|anos|tage|tagen|wochen|"
+            r"monate|monaten|jahre|jours|semaines|mois|ans)\b"
         ),
         "span",
     ),
@@ -100,6 +101,8 @@ def find_period(text: str, today: date, *, use_dateparser: bool = True) -> Perio
             count = int(count_word) if count_word.isdigit() else NUMBER_WORDS.get(count_word)
             if not count:
                 continue
+            if unit_word in HOURS:  # "the last 24 hours": whole days, at least today
+                count, unit_word = max(1, round(count / 24)), "days"
             days = count * UNITS.get(unit_word, 1)
             unit = _unit_word(unit_word)
             canonical = f"last {unit}" if count == 1 else f"last {count} {unit}s"

@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from echotune.agent.offline.extract import RELATIVE_VOLUME, Env, category, extract
+from echotune.agent.offline.extract import RELATIVE_VOLUME, Env, category, extract, known_playlists
 from echotune.agent.offline.lexicon import (
     ACTION_START,
+    FOREIGN_WORDS,
     GREETING,
     IDENTITY,
     REFERENCE,
@@ -133,12 +134,18 @@ class Router:
         embed: Callable[[str], np.ndarray],
         mask: Callable[[str], str] = lambda text: text,
         mentions: Callable[[str], bool] = lambda text: False,
+        known: Callable[[str, str], bool] | None = None,
     ):
+        """known(word, text): whether a word of the text is meant as written (a dictionary's word, or part of a
+        catalog name the text gives); other words close to a word of the tools' vocabulary are taken as typos of
+        it. None: no typo correction."""
         self.tools = tools
         self.examples = examples
         self.embed = embed
         self.mask = mask
         self.mentions = mentions
+        self.known = known
+        self.vocabulary = intent_vocabulary(tools)
 
     # -- scoring -------------------------------------------------------------------------------------------
     def rule_scores(self, text: str) -> dict[str, float]:
@@ -166,10 +173,14 @@ class Router:
 
     # -- planning ------------------------------------------------------------------------------------------
     def plan(self, raw: str, env_factory: Callable[[str], Env], pending: dict[str, Any] | None = None) -> Plan:
+        raw = self.correct(raw)
         text = normalize(raw)
         for pattern, reason in REFUSE:
             if re.search(pattern, text):
                 return Plan(reply=Template(load("offline_refusal")).safe_substitute(reason=reason).strip())
+        if OTHERS_DATA.search(raw) and not OWN.search(OTHERS_DATA.search(raw).group(1)):  # type: ignore[union-attr]
+            reason = "I can only act on your own account and data, not on anyone else's."
+            return Plan(reply=Template(load("offline_refusal")).safe_substitute(reason=reason).strip())
         if not text or GREETING.match(text) or IDENTITY.search(text):
             return Plan(reply=self.intro())
         if THANKS.match(text):
@@ -178,6 +189,9 @@ class Router:
             resumed = self._resume(raw, text, pending, env_factory)
             if resumed is not None:
                 return resumed
+        on_playlist = self._on_known_playlist(text, env_factory(raw))
+        if on_playlist is not None:
+            return self._with_args(on_playlist, raw, env_factory)
         two = self._two_steps(raw, text, env_factory)
         if two is not None:
             return two
@@ -189,8 +203,56 @@ class Router:
         if len(strong) == 1 and all(w <= 0 for n, w in rules.items() if n != strong[0]):
             # one clear rule and no rival: no need to embed (this also spares a cold start loading MiniLM)
             return Scored(strong[0], 1.0, 0.0, rules[strong[0]]), None
-        ranked = self.rank(text)
+        # a tool that deletes is never chosen on resemblance alone: the request must say to delete
+        ranked = [s for s in self.rank(text) if s.rule > 0 or self.tools[s.tool].effect != "destroy"]
         return (ranked[0] if ranked else None), (ranked[1] if len(ranked) > 1 else None)
+
+    def correct(self, raw: str) -> str:
+        """The request with misspelt command words put right ("serch", "pley", "setings"). Only words that are
+        neither in the dictionary nor the catalog change, and only into a word the tools' vocabulary uses."""
+        if self.known is None or not self.vocabulary:
+            return raw
+        text = normalize(raw)
+        if len(FOREIGN_WORDS.intersection(text.split())) >= 2:
+            return raw  # another language: its words are not misspelt English
+        known = self.known
+        from rapidfuzz.distance import Levenshtein
+        from rapidfuzz.process import extract
+
+        def fix(m: re.Match[str]) -> str:
+            word = m.group(0)
+            low = normalize(word)
+            if len(low) < 3 or not low.isalpha() or low in self.vocabulary or known(low, text):
+                return word
+            if len(low) == 3 and re.search(r"[aeiouy]", low):  # "skp", "nxt" lost a vowel; "wie" is a word
+                return word
+            limit = 1 if len(low) < 7 else 2
+            found = extract(low, self.vocabulary, scorer=Levenshtein.distance, score_cutoff=limit, limit=2)
+            if not found or (len(found) > 1 and found[1][1] == found[0][1]):
+                return word  # nothing close, or two words equally close: leave it
+            return found[0][0]
+
+        return re.sub(r"[^\W\d_]+", fix, raw)
+
+    def _on_known_playlist(self, text: str, env: Env) -> str | None:
+        """A request about a playlist this conversation made or listed, named without the word "playlist"
+        ("add Dreams to Chill" after creating Chill)."""
+        names = known_playlists(env.ref_results)
+        if not names:
+            return None
+        alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        if _last_is_playlist(env.ref_results):  # "throw it in there", "what's on it now": the one just made
+            alternatives += "|it|there|that|this playlist|that playlist"
+        target = rf"(?:my |the )?(?:{alternatives})(?: playlist)?(?: now| too| as well| please| again)?\W*$"
+        actions = (
+            ("playlist_add_tracks", rf"\b(add|put|stick|throw|save|include)\b.+\b(to|on|onto|in|into) {target}"),
+            ("playlist_remove_tracks", rf"\b(remove|delete|take|drop|get rid of)\b.+\b(from|off|out of) {target}"),
+            ("playlist_items", rf"\b(whats|what is|what s|show|list|songs|tracks)\b.*\b(on|in) {target}"),
+        )
+        for tool, pattern in actions:
+            if tool in self.tools and re.search(pattern, text):
+                return tool
+        return None
 
     def _one(self, raw: str, text: str, env_factory: Callable[[str], Env]) -> Plan:
         best, second = self._choose(text)
@@ -268,6 +330,9 @@ class Router:
 
     def _resume(self, raw: str, text: str, pending: dict[str, Any], env_factory: Callable[[str], Env]) -> Plan | None:
         """An answer to the question asked last turn: fill the missing piece, or pick the offered option."""
+        if ANSWER_CUE.match(text) and pending.get("kind") == "field" and pending.get("tool") in self.tools:
+            # "call it Road Songs", "it's the one by Queen": an answer, however its words score
+            return self._with_args(pending["tool"], f"{pending['text']} {raw}", env_factory)
         best, _ = self._choose(text)
         if best is not None and best.score >= SURE and len(text.split()) > 3:
             return None  # a new request, not an answer
@@ -284,7 +349,7 @@ class Router:
     def _which(self, raw: str, a: str, b: str) -> Plan:
         sa, sb = _short(self.tools[a].summary), _short(self.tools[b].summary)
         return Plan(
-            reply=f"Do you want me to {sa[0].lower() + sa[1:]}, or to {sb[0].lower() + sb[1:]}?",
+            reply=f"Which do you mean: {sa[0].lower() + sa[1:]}, or {sb[0].lower() + sb[1:]}?",
             pending={"kind": "which", "text": raw, "options": [a, b]},
         )
 
@@ -332,6 +397,40 @@ class Router:
             desc = f.description.rstrip(".") or f.name.replace("_", " ")
             question = f"I need one more thing: {desc[0].lower() + desc[1:]}?"
         return " ".join([*notes, question]).strip()
+
+
+ANSWER_CUE = re.compile(
+    r"^(call it|name it|called|named|title it|its called|it s called|its|it s|it is|the name is|lets call it|"
+    r"make it|use|i mean|i meant)\b"
+)
+OTHERS_DATA = re.compile(
+    r"\b(\w+)['’]s\s+(?:\w+\s+)?(?:listening history|history|playlists?|data|account|library|settings|plays|"
+    r"liked songs|saved (?:songs|tracks)|music taste)\b",
+    re.I,
+)
+OWN = re.compile(r"^(echotune|spotify|today|yesterday|this week|last week|everyone|it|that|what|who|one)$", re.I)
+
+
+def intent_vocabulary(tools: dict[str, ToolInfo]) -> list[str]:
+    """The words the tools are asked with: their examples and summaries, and the intent rules' literal words."""
+    words: set[str] = set()
+    for info in tools.values():
+        for text in (*info.examples, info.summary, info.name.replace("_", " ")):
+            words.update(w for w in normalize(text).split() if len(w) >= 4 and w.isalpha())
+    for rules in compiled_rules().values():
+        for pattern, _ in rules:
+            words.update(w for w in re.findall(r"[a-z]{4,}", pattern.pattern) if not _regex_fragment(w))
+    return sorted(words)
+
+
+def _regex_fragment(word: str) -> bool:
+    """Pieces of regex syntax that look like letters ("favou" of favou?rite)."""
+    return word in {"favou", "rite", "colou"}
+
+
+def _last_is_playlist(results: list[tuple[str, dict[str, Any]]]) -> bool:
+    """Whether the newest result is about one playlist (made, filled or shown), so "it" can only mean that."""
+    return bool(results) and isinstance(results[0][1].get("playlist"), dict)
 
 
 def _short(summary: str) -> str:
