@@ -9,6 +9,8 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import orjson
@@ -18,7 +20,7 @@ import echotune.tools
 from echotune.mcp_server.events import ServerStore
 from echotune.tools.listings import ToolListing, source_key, tool_listings
 from echotune.tools.registry import TOOL_MODULES, all_tools
-from tests.mcp.conftest import server_env
+from tests.mcp.conftest import EXE, server_env
 
 HEAVY = ("torch", "faiss", "sentence_transformers", "transformers", "langchain", "langchain_core", "langgraph",
          "numpy", "rapidfuzz", "spotipy", "pymongo", "redis", "sklearn", "plotly")  # fmt: skip
@@ -142,3 +144,33 @@ class FakeStore:
 
     def close(self) -> None:
         self.closed = True
+
+
+def test_after_listing_tools_the_stdio_server_warms_up_in_the_background(tmp_path: Path) -> None:
+    """Nothing is called, yet the store gets opened (the warm-up also imports the tool modules)."""
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}  # fmt: skip
+    with subprocess.Popen([EXE, "mcp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, env=server_env(tmp_path)) as proc:  # fmt: skip
+        assert proc.stdin and proc.stdout and proc.stderr
+        killer = threading.Timer(120, proc.kill)  # a hung server fails the test instead of hanging it
+        killer.start()
+        try:
+            proc.stdin.write(json.dumps(init) + "\n")
+            proc.stdin.flush()
+            assert json.loads(proc.stdout.readline())["id"] == 1
+            assert not (tmp_path / "echotune.sqlite3").exists()
+            proc.stdin.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
+            proc.stdin.write('{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n')
+            proc.stdin.flush()
+            assert len(json.loads(proc.stdout.readline())["result"]["tools"]) == len(all_tools())
+            while not (tmp_path / "echotune.sqlite3").exists() and proc.poll() is None:
+                time.sleep(0.05)
+            proc.stdin.write('{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"settings_get"}}\n')
+            proc.stdin.flush()
+            assert json.loads(proc.stdout.readline())["result"]["isError"] is False
+            proc.stdin.close()
+            assert proc.wait(30) == 0
+        finally:
+            killer.cancel()
+        assert "warming up failed" not in proc.stderr.read()
