@@ -18,11 +18,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from echotune.tools.errors import InvalidInputError, NotFoundError
-from echotune.tools.models import ApiToken
 
 if TYPE_CHECKING:
     from echotune.tools.context import Context
+    from echotune.tools.listings import ToolListing
+    from echotune.tools.models import ApiToken
     from echotune.tools.registry import ToolSpec
+
+    Declared = ToolSpec | ToolListing
 
 Scope = Literal["read", "control", "admin"]
 SCOPES: tuple[Scope, ...] = ("read", "control", "admin")
@@ -38,9 +41,10 @@ DEFAULT_RATE_PER_MIN = 600
 TOKEN_PREFIX = "et_"
 
 
-def required_scope(spec: ToolSpec) -> Scope:
-    """The least scope that may call this tool."""
-    if spec.effect == "destroy" or spec.effect in ADMIN_AREAS.get(spec.fn.__module__, ()):
+def required_scope(spec: Declared) -> Scope:
+    """The least scope that may call this tool (a ToolSpec, or its listing: the server knows no more until the
+    tool is called)."""
+    if spec.effect == "destroy" or spec.effect in ADMIN_AREAS.get(spec.module, ()):
         return "admin"
     return "read" if spec.effect == "read" else "control"
 
@@ -59,7 +63,7 @@ class Caller:
     scope: Scope
     token_id: str | None = None
 
-    def may_call(self, spec: ToolSpec) -> bool:
+    def may_call(self, spec: Declared) -> bool:
         return required_scope(spec) in granted(self.scope)
 
 
@@ -71,6 +75,8 @@ def create_token(
     ctx: Context, *, user: str, scope: Scope, label: str = "", rate_per_min: int = DEFAULT_RATE_PER_MIN
 ) -> tuple[str, ApiToken]:
     """A new token for `user`: returns (the secret token, shown only now, and its stored record)."""
+    from echotune.tools.models import ApiToken
+
     if scope not in SCOPES:
         raise InvalidInputError(f"Unknown scope {scope!r}", hint=f"choose one of {', '.join(SCOPES)}")
     if not user.strip() or len(user) > 64:

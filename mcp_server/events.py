@@ -1,7 +1,8 @@
 """Batched analytics events for the servers: a tool call queues its event, and one thread writes the queue in a
 single transaction every few milliseconds. A call's own transaction cost about 0.2 ms, most of what the server
 added to the SDK's per-call cost; queued, it costs microseconds and is at most FLUSH_SECONDS late. Reads
-(analytics_system) flush first, and the queue is flushed when the process exits."""
+(analytics_system) flush first, and the queue is flushed when the process exits. A server's store itself is
+opened on first use (ServerStore), not at start-up."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ import atexit
 import logging
 import queue
 import threading
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -67,24 +67,47 @@ class BatchedEvents:
                     self._queue.task_done()
 
 
-class StoreWithBatchedEvents:
-    """The store as tools see it under the MCP server: the same repositories, with batched event writes."""
+class ServerStore:
+    """The store as tools see it under a server: the same repositories, with batched event writes, opened on
+    first use. Answering `initialize` and `tools/list` needs no store, so a stdio server does not pay for
+    opening and migrating it (or connecting to MongoDB) before its first tool call."""
 
-    def __init__(self, store: Store):
-        self._store = store
-        self.events = BatchedEvents(store.events)
+    def __init__(self, open_store: Callable[[], Store]):
+        self._open_store = open_store
+        self._store: Store | None = None
+        self._events: BatchedEvents | None = None
+        self._lock = threading.Lock()
+
+    def _opened(self) -> Store:
+        with self._lock:
+            if self._store is None:
+                self._store = self._open_store()
+            return self._store
+
+    @property
+    def events(self) -> BatchedEvents:
+        store = self._opened()
+        with self._lock:
+            if self._events is None:
+                self._events = BatchedEvents(store.events)
+            return self._events
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
+        if name.startswith("_"):  # private names are this object's own (unset only while it is built)
+            raise AttributeError(name)
+        return getattr(self._opened(), name)
 
     def close(self) -> None:
-        self.events.flush()
-        self._store.close()
+        if self._events is not None:
+            self._events.flush()
+        if self._store is not None:
+            self._store.close()
 
 
 def server_context(config: Config) -> Context:
-    """The Context a server process runs on: face mcp, events batched."""
+    """The Context a server process runs on: face mcp, events batched, the store opened on first use."""
     from echotune.tools.context import Context
+    from echotune.tools.store import open_store
 
-    ctx = Context.from_config(config, face="mcp")
-    return replace(ctx, store=StoreWithBatchedEvents(ctx.store))  # type: ignore[arg-type]
+    store = ServerStore(lambda: open_store(config))
+    return Context(config=config, store=store, user=config.user, face="mcp")  # type: ignore[arg-type]

@@ -28,14 +28,16 @@ from echotune.mcp_server.auth import Caller, granted, required_scope, verify
 from echotune.mcp_server.observe import Metrics, Observer, log
 from echotune.tools.errors import NotConfiguredError
 from echotune.tools.models import ApiToken
-from echotune.tools.registry import all_tools
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from mcp.server.auth.provider import AccessToken
     from starlette.applications import Starlette
 
     from echotune.tools.config import Config
     from echotune.tools.context import Context
+    from echotune.tools.listings import ToolListing
 
 AsgiScope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -224,11 +226,13 @@ class Guard:
         options: HttpOptions,
         tokens: TokenCache | None,
         observer: Observer,
+        tools: Mapping[str, ToolListing],
         resource_metadata: str | None = None,
     ):
         self.app = app
         self.options = options
         self.tokens = tokens
+        self.tools = tools
         self.observer = observer
         self.limiter = RateLimiter()
         self.resource_metadata = resource_metadata
@@ -281,9 +285,8 @@ class Guard:
         except orjson.JSONDecodeError:
             message = None  # the SDK answers with a JSON-RPC parse error
         caller = Caller(user=record.user, scope=record.scope, token_id=record.id)
-        tools = all_tools()
         for name in _tool_names(message):
-            spec = tools.get(name)
+            spec = self.tools.get(name)
             if spec is not None and not caller.may_call(spec):
                 need = required_scope(spec)
                 text = f"{name} needs the {need!r} scope; token {record.id} has {record.scope!r}"
@@ -340,7 +343,7 @@ def create_app(ctx: Context, options: HttpOptions, *, metrics: Metrics | None = 
     from starlette.requests import Request
     from starlette.responses import JSONResponse, Response
 
-    from echotune.mcp_server.server import build_server
+    from echotune.mcp_server.server import build_server, listings
 
     metrics = metrics or Metrics.create()
     observer = Observer(metrics)
@@ -360,7 +363,8 @@ def create_app(ctx: Context, options: HttpOptions, *, metrics: Metrics | None = 
         from mcp.server.auth.routes import build_resource_metadata_url
 
         metadata_url = str(build_resource_metadata_url(AnyHttpUrl(resource_url)))
-    server = build_server(ctx, observer=observer, **server_kw)
+    tools = listings(ctx)
+    server = build_server(ctx, observer=observer, tools=tools, **server_kw)
 
     @server.custom_route("/metrics", methods=["GET"])
     async def prometheus(request: Request) -> Response:
@@ -379,11 +383,16 @@ def create_app(ctx: Context, options: HttpOptions, *, metrics: Metrics | None = 
         json_response=options.stateless,
         host=options.host,
     )
-    sdk_app.add_middleware(Guard, options=options, tokens=tokens, observer=observer, resource_metadata=metadata_url)
+    sdk_app.add_middleware(Guard, options=options, tokens=tokens, observer=observer, tools=tools,
+                           resource_metadata=metadata_url)  # fmt: skip
 
     def warm_up() -> None:
-        """Build the catalog's search index while the first clients connect, not on their first search."""
+        """Import the tool modules and build the catalog's search index while the first clients connect, not
+        on their first call."""
+        from echotune.tools.registry import all_tools
+
         try:
+            all_tools()
             _ = ctx.catalog
         finally:
             warm.set()

@@ -6,15 +6,16 @@ registry yet (built in parallel by another area) is simply not offered; it appea
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-
-from echotune.tools.registry import all_tools
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver.resources import Resource
 
     from echotune.mcp_server.server import Calls
+    from echotune.tools.listings import ToolListing
+    from echotune.tools.registry import ToolSpec
 
 
 @dataclass(frozen=True)
@@ -35,18 +36,22 @@ RESOURCES: tuple[ResourceSpec, ...] = (
 )
 
 
-def offered() -> list[ResourceSpec]:
-    """The resources whose tool exists (and is read-only: reading a resource must change nothing)."""
-    tools = all_tools()
+def offered(tools: Mapping[str, ToolSpec | ToolListing] | None = None) -> list[ResourceSpec]:
+    """The resources whose tool exists (and is read-only: reading a resource must change nothing), among the
+    given tools (default: the registry's)."""
+    if tools is None:
+        from echotune.tools.registry import all_tools
+
+        tools = all_tools()
     return [r for r in RESOURCES if r.tool in tools and tools[r.tool].read_only]
 
 
-def mcp_resources(calls: Calls) -> list[Resource]:
+def mcp_resources(calls: Calls, tools: Mapping[str, ToolListing]) -> list[Resource]:
+    """The MCP resources, described from the tools' listings (no tool module is imported here)."""
     from mcp.server.mcpserver.resources import FunctionResource
 
-    tools = all_tools()
     out: list[Resource] = []
-    for spec in offered():
+    for spec in offered(tools):
 
         async def read(spec: ResourceSpec = spec) -> str:
             return await calls.read(spec.tool, spec.args)

@@ -3,15 +3,18 @@
 Every `ToolSpec` becomes an MCP tool with the same name, description (the docstring), input JSON schema (the
 input model's, unchanged), output schema and structured output (the output model's), and annotations from its
 declaration (effect, idempotent, open_world). A tool merged into the registry later appears with no change
-here. Every call goes through `registry.call_tool` with a Context for the caller's user and face "mcp", so
-validation, errors and the analytics event are the registry's; typed errors come back as `isError` results
-carrying their message and hint. Acting and destructive calls are also written to the audit log.
+here. The server is built from the registry's listings (tools/listings.py: the same facts, cached on disk), so
+it answers `tools/list` without importing any tool module; they are imported in the background once the list
+is out (stdio.py) or while HTTP clients connect (http.py), and at the latest by the first call. Every call goes
+through `registry.call_tool` with a Context for the caller's user and face "mcp", so validation, errors and the
+analytics event are the registry's; typed errors come back as `isError` results carrying their message and
+hint. Acting and destructive calls are also written to the audit log.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +29,8 @@ from echotune import __version__
 from echotune.mcp_server.auth import Caller, required_scope
 from echotune.mcp_server.observe import Observer
 from echotune.tools.errors import EchoTuneError
-from echotune.tools.registry import ToolSpec, all_tools, call_tool
+from echotune.tools.listings import ToolListing, tool_listings
+from echotune.tools.registry import call_tool
 
 if TYPE_CHECKING:
     from echotune.tools.context import Context
@@ -50,7 +54,7 @@ class _NoArguments(ArgModelBase):
     """Placeholder argument model: the published schema is the registry's (Tool.parameters)."""
 
 
-def annotations(spec: ToolSpec) -> ToolAnnotations:
+def annotations(spec: ToolListing) -> ToolAnnotations:
     return ToolAnnotations(
         read_only_hint=spec.read_only,
         destructive_hint=spec.effect == "destroy",
@@ -114,7 +118,7 @@ class Calls:
         # A token means a remote caller: its file paths stay inside the user's folder (tools/files.py).
         return replace(self.ctx.for_user(caller.user), face="mcp", event_data=data, local_files=caller.token_id is None)
 
-    async def call(self, spec: ToolSpec, arguments: dict[str, Any], json_fields: frozenset[str]) -> CallToolResult:
+    async def call(self, spec: ToolListing, arguments: dict[str, Any], json_fields: frozenset[str]) -> CallToolResult:
         caller = self.caller()
         started = time.perf_counter()
         code: str | None = None
@@ -162,9 +166,9 @@ class Calls:
                                     time.perf_counter() - started, kind="resource")  # fmt: skip
 
 
-def registry_tool(spec: ToolSpec, calls: Calls) -> Tool:
+def registry_tool(spec: ToolListing, calls: Calls) -> Tool:
     """The MCP tool for one registry entry: the registry's schemas, unchanged."""
-    schema = spec.input_schema()
+    schema = spec.input_schema
     json_fields = json_string_fields(schema)
 
     async def run(arguments: dict[str, Any]) -> CallToolResult:
@@ -175,7 +179,7 @@ def registry_tool(spec: ToolSpec, calls: Calls) -> Tool:
         name=spec.name,
         description=spec.description,
         parameters=schema,
-        fn_metadata=RegistryArguments(arg_model=_NoArguments, output_schema=spec.output_schema()),
+        fn_metadata=RegistryArguments(arg_model=_NoArguments, output_schema=spec.output_schema),
         is_async=True,
         annotations=annotations(spec),
         meta={"io.echotune/effect": spec.effect, "io.echotune/scope": required_scope(spec)},
@@ -198,29 +202,37 @@ def caller_resolver(ctx: Context) -> Callable[[], Caller]:
     return caller
 
 
+def listings(ctx: Context) -> dict[str, ToolListing]:
+    """The registry's tool listings, cached in the data folder's cache/ for the next server process."""
+    return tool_listings(ctx.config.data_dir / "cache")
+
+
 def build_server(
     ctx: Context,
     *,
     observer: Observer | None = None,
     caller: Callable[[], Caller] | None = None,
+    tools: Mapping[str, ToolListing] | None = None,
     **server_kw: Any,
 ) -> MCPServer:
     """The MCPServer offering every registry tool, the echotune:// resources and the prompts.
 
-    server_kw goes to MCPServer (token_verifier and auth for HTTP with bearer tokens).
+    tools: the registry's listings when the caller has them already. server_kw goes to MCPServer
+    (token_verifier and auth for HTTP with bearer tokens).
     """
     from echotune.mcp_server.prompts import mcp_prompts
     from echotune.mcp_server.resources import mcp_resources
 
     observer = observer or Observer()
     calls = Calls(ctx, caller or caller_resolver(ctx), observer)
+    tools = tools or listings(ctx)
     server: MCPServer = MCPServer(
         "echotune",
         title="EchoTune",
         version=__version__,
         instructions=INSTRUCTIONS,
-        tools=[registry_tool(spec, calls) for spec in all_tools().values()],
-        resources=mcp_resources(calls),
+        tools=[registry_tool(spec, calls) for spec in tools.values()],
+        resources=mcp_resources(calls, tools),
         log_level="WARNING",
         **server_kw,
     )

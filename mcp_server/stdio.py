@@ -4,12 +4,18 @@ The SDK's stdio transport points fd 1 at stderr while it serves, so a stray prin
 cannot corrupt the stream. It drops lines that are not JSON-RPC without a word; JSON-RPC 2.0 asks for an
 error reply (-32700 parse error, -32600 invalid request, id null), which the relay here sends, and the
 server keeps serving.
+
+The tool modules are not imported to answer `tools/list` (the listing is cached, see tools/listings.py); once
+the client has the list, a background thread imports them and opens the store, while the client shows the
+tools or waits for its user, so the first call does not pay for that either.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from mcp.server.stdio import stdio_server
@@ -18,6 +24,7 @@ from mcp.types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError
 from pydantic import ValidationError
 
 if TYPE_CHECKING:
+    from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
     from mcp.server.mcpserver import MCPServer
 
 log = logging.getLogger("echotune.mcp")
@@ -33,6 +40,20 @@ def malformed_reply(exc: Exception) -> JSONRPCError:
         id=None,
         error=ErrorData(code=INVALID_REQUEST, message="Invalid Request: not a JSON-RPC 2.0 request or notification"),
     )
+
+
+def warm_up_after_listing(server: MCPServer, warm_up: Callable[[], None]) -> None:
+    """Run warm_up in a background thread once the first `tools/list` has been answered."""
+    started = threading.Event()
+
+    async def middleware(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        result = await call_next(ctx)
+        if ctx.method == "tools/list" and not started.is_set():
+            started.set()
+            threading.Thread(target=warm_up, name="echotune-warmup", daemon=True).start()
+        return result
+
+    server.middleware.append(middleware)
 
 
 async def serve_stdio(server: MCPServer) -> None:

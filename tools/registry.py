@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from echotune.tools.context import Context
 from echotune.tools.errors import EchoTuneError, InvalidInputError
-from echotune.tools.models import Event
 
 Effect = Literal["read", "act", "destroy"]
 """read: changes nothing; act: changes playback, playlists or settings; destroy: deletes data."""
@@ -64,6 +63,11 @@ class ToolSpec:
     @property
     def read_only(self) -> bool:
         return self.effect == "read"
+
+    @property
+    def module(self) -> str:
+        """The capability module that declares it (echotune.tools.NAME)."""
+        return self.fn.__module__
 
     def input_schema(self) -> dict[str, Any]:
         return self.input_model.model_json_schema()
@@ -211,6 +215,8 @@ def _audit(
 
 
 def _record(ctx: Context, spec: ToolSpec, duration_ms: float, outcome: str, code: str | None) -> None:
+    from echotune.tools.models import Event  # imported on the first call: listing tools needs no models
+
     event = Event(
         at=ctx.clock(),
         user=ctx.user,

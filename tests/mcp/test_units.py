@@ -1,5 +1,5 @@
 """Unit tests of single functions: scope mapping, the token bucket, Origin rules, prompt files, the resource
-table, JSON-text argument decoding and the JSON log formatter."""
+table, JSON-text argument decoding, the JSON log formatter and start-up's garbage collection."""
 
 from __future__ import annotations
 
@@ -110,3 +110,17 @@ def test_batched_events_are_written_flushed_and_never_raise(empty_ctx, caplog: p
     broken.record(Event(at=empty_ctx.clock(), user="u", kind="tool", name="lost"))
     broken.flush()  # returns: a failed batch is logged, not raised, and never blocks the queue
     assert "could not write 1 analytics events" in caplog.text
+
+
+def test_start_up_collects_no_garbage_then_collection_resumes() -> None:
+    import gc
+
+    from echotune.mcp_server.run import starting_up
+
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    try:
+        with starting_up():
+            assert not gc.isenabled()
+        assert gc.isenabled() and gc.get_freeze_count() > 0, "what start-up built is frozen"
+    finally:
+        gc.unfreeze()

@@ -8,27 +8,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from echotune.tools.models import (
-    ApiToken,
-    AuditEntry,
-    Event,
-    Feedback,
-    ImportedFile,
-    LocalPlaylist,
-    Play,
-    PlayColumns,
-    PlayIdentity,
-    PlayItem,
-    PlaylistEntry,
-    PlayRecord,
-    SavedEntry,
-    SettingsChange,
-    StoredSettings,
-    Track,
-)
-from echotune.tools.recommender.records import Exposure, OutcomeKind, VariantCounts
+if TYPE_CHECKING:  # annotations only: opening a store (or a server's start-up) need not build every model
+    from echotune.tools.models import (
+        ApiToken,
+        AuditEntry,
+        Event,
+        Feedback,
+        ImportedFile,
+        LocalPlaylist,
+        Play,
+        PlayColumns,
+        PlayIdentity,
+        PlayItem,
+        PlaylistEntry,
+        PlayRecord,
+        SavedEntry,
+        SettingsChange,
+        StoredSettings,
+        Track,
+    )
+    from echotune.tools.recommender.records import Exposure, OutcomeKind, VariantCounts
 
 
 class CatalogRepo(Protocol):

@@ -1,0 +1,126 @@
+"""Tool listings: what a face needs to list the registry's tools (name, description, schemas, effect), cached on
+disk so a server can answer `tools/list` without importing a single tool module.
+
+Importing the capability modules (the pydantic models of every area) and generating their input and output
+JSON schemas cost about 0.6 s of the MCP server's cold start, more than half of EchoTune's own share. A listing
+is derived from the registry's `ToolSpec`s, never written by hand, and cached in the data folder under a key
+that hashes every source file of `echotune.tools` with the EchoTune, pydantic and Python versions: an edited
+tool or model gives a new key, so a stale listing is never served. Calling a tool still goes through the
+registry (`call_tool`), which imports the modules on first use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+import echotune.tools
+from echotune import __version__
+
+if TYPE_CHECKING:
+    from echotune.tools.registry import Effect, ToolSpec
+
+FORMAT = 1
+"""Bump when ToolListing's fields change: old cache files then no longer match."""
+PREFIX = "tool-listings-"
+
+log = logging.getLogger("echotune")
+
+
+@dataclass(frozen=True)
+class ToolListing:
+    """One registry tool as it is listed: everything but the function (see ToolSpec for the meaning of each)."""
+
+    name: str
+    description: str
+    module: str
+    effect: Effect
+    idempotent: bool
+    open_world: bool
+    input_schema: dict[str, Any]
+    output_schema: dict[str, Any]
+
+    @property
+    def read_only(self) -> bool:
+        return self.effect == "read"
+
+    @classmethod
+    def of(cls, spec: ToolSpec) -> ToolListing:
+        return cls(
+            name=spec.name,
+            description=spec.description,
+            module=spec.module,
+            effect=spec.effect,
+            idempotent=spec.idempotent,
+            open_world=spec.open_world,
+            input_schema=spec.input_schema(),
+            output_schema=spec.output_schema(),
+        )
+
+
+def source_key(folders: Iterable[str | Path] | None = None) -> str:
+    """A hash of what the listings are derived from: every source file of echotune.tools (the registry, the
+    tools and their models: nothing there imports from other packages) and the versions of EchoTune, pydantic
+    (it writes the schemas) and Python. folders: the package's folders (tests point it at a copy)."""
+    from pydantic.version import VERSION as PYDANTIC_VERSION
+
+    digest = hashlib.sha256(f"{FORMAT} {__version__} {PYDANTIC_VERSION} {sys.version_info[:2]}".encode())
+    for folder in map(Path, echotune.tools.__path__ if folders is None else folders):
+        for path in sorted(folder.rglob("*.py")):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:32]
+
+
+def derive() -> dict[str, ToolListing]:
+    """Every tool's listing from the registry itself (imports every tool module)."""
+    from echotune.tools.registry import all_tools
+
+    return {name: ToolListing.of(spec) for name, spec in all_tools().items()}
+
+
+def tool_listings(cache_dir: Path | None = None) -> dict[str, ToolListing]:
+    """Every registry tool's listing, by name, in registry order.
+
+    With a cache_dir: read from there when the sources are unchanged, else derived and written there for the
+    next process. A cache that cannot be read or written costs time, never correctness.
+    """
+    if cache_dir is None:
+        return derive()
+    path = cache_dir / f"{PREFIX}{source_key()}.json"
+    try:
+        return {item["name"]: ToolListing(**item) for item in orjson.loads(path.read_bytes())}
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        log.warning("ignoring the unreadable tool listing cache %s: %s", path, exc)
+    listings = derive()
+    _write(path, listings)
+    return listings
+
+
+def _write(path: Path, listings: dict[str, ToolListing]) -> None:
+    """Write atomically (concurrent servers may race; each writes the same content) and drop stale files."""
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(orjson.dumps([asdict(listing) for listing in listings.values()]))
+            os.replace(tmp, path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        for old in path.parent.glob(f"{PREFIX}*.json"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("could not cache the tool listing in %s: %s", path.parent, exc)
