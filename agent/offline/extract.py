@@ -81,6 +81,10 @@ REF_ONLY = re.compile(
     r"(?:one|ones|song|songs|track|tracks|tune|result|results|again)?$"
     r"|^(?:whatevers|whatever is|whats|what is|what s|the (?:song|track|thing)(?: thats| that is)?) playing(?: now)?$"
 )
+COMMAND_ONLY = re.compile(
+    r"^(?:(?:make|create|build|generate|give|me|us|a|an|the|new|my|playlist|playlists|mix|of|with|for|some|"
+    r"songs?|tracks?|please|called|named)\s*)+$"
+)
 TIME_POS = re.compile(
     rf"\b(\d{{1,2}}):(\d{{2}})\b|\b(\d+|{_NUMS}|an?|half an?) ?(seconds?|secs?|s|minutes?|mins?|m)\b(?! ago)"
 )
@@ -814,7 +818,7 @@ def text(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
         m = re.search(r"\b(?:description|described as|describe it as|with the description)\s+(.+)$", env.raw, re.I)
         return m.group(1).strip().strip("\"'") if m else MISSING
     rest = env.residual()
-    if REF_ONLY.match(rest):  # "the first one": a reference (a track field takes it), never free text
+    if REF_ONLY.match(rest) or COMMAND_ONLY.match(rest):  # "the first one", "make a playlist of": never free text
         return MISSING
     return rest or MISSING
 

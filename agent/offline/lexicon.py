@@ -345,7 +345,10 @@ RULES: dict[str, list[tuple[str, float]]] = {
         (r"\b(create|make|new|start|crea\w*|erstell\w*)\b.*\bplaylist\b", 0.35),
         (r"\b(like|similar|songs? of|tracks? of|for (running|studying|a party))\b", -0.15),
     ],
-    "playlist_add_tracks": [(r"\b(add|put|save)\b.*\b(to|in|into|on) (my |the |a )?.*playlist\b", 0.45)],
+    "playlist_add_tracks": [
+        (r"\b(add|put|save)\b.*\b(to|in|into|on) (my |the |a )?.*playlist\b", 0.45),
+        (r"^(add|put|stick|throw|include)\b.+\b(on|to|in|into|onto) (it|there)$", 0.35),  # "... and put X on it"
+    ],
     "playlist_remove_tracks": [(r"\b(remove|delete|take|drop)\b.*\b(from|off|out of) (my |the )?.*playlist\b", 0.5)],
     "playlist_items": [
         (r"\b(whats|what is|show|list|songs|tracks)\b.*\b(in|on) (my |the )?.*playlist\b", 0.4),

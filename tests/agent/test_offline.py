@@ -126,6 +126,10 @@ def test_arguments_from_the_schema(today: OfflineChatModel, text: str, tool: str
         ("move the music to the kitchen speaker", "devices_transfer", {"device": "kitchen speaker"}),
         ("add halo to my workout playlist", "playlist_add_tracks",
          {"playlist": "workout", "tracks": ["4JehYebiI9JE8sR8MisGVb"]}),
+        ("make a playlist of 8 songs like Hey Jude called Beatles Mood", "recommend_playlist",
+         {"limit": 8, "name": "Beatles Mood", "seed_tracks": ["1eT2CjXwFXNx6oY5ydvzKU"]}),
+        ("quali sono gli artisti che ho ascoltato di più nel 2024?", "history_top", {"what": "artists", "period": "2024"}),
+        ("skip ahead to 2:15", "player_seek", {"position": "135"}),
     ],
 )  # fmt: skip
 def test_arguments_for_tools(full: OfflineChatModel, text: str, tool: str, args: dict[str, Any]) -> None:
