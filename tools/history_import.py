@@ -289,16 +289,21 @@ def import_history(ctx: Context, paths: Sequence[str | Path], *, worker: bool | 
         src.order = (_ORDER[layout_from_name(src.name)], src.name)
     sources.sort(key=lambda s: s.order)
     run = _Run(ctx)
-    plan = [run.look(src) for src in sources]
-    todo = [step for step in plan if step.report is None]
     if worker is None:
+        json_files = [src for src in sources if src.name.lower().endswith(".json")]
         worker = (
-            len(todo) >= WORKER_MIN_FILES
-            and sum(step.src.size for step in todo) >= WORKER_MIN_BYTES
+            len(json_files) >= WORKER_MIN_FILES
+            and sum(src.size for src in json_files) >= WORKER_MIN_BYTES
             and "fork" in multiprocessing.get_all_start_methods()
             and threading.active_count() == 1
         )
     with _Preparer(worker) as preparer:
+        plan: list[_Step] = []
+        for src in sources:  # the worker starts on the first files while the rest are looked at
+            plan.append(run.look(src))
+            if plan[-1].report is None and len(preparer.pending) <= AHEAD:
+                preparer.submit(plan[-1])
+        todo = [step for step in plan if step.report is None]
         for i, step in enumerate(plan):
             if step.report is None:
                 for ahead in todo[todo.index(step) : todo.index(step) + AHEAD + 1]:
