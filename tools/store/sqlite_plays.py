@@ -197,19 +197,17 @@ class SqlitePlays:
                     f" explicit, duration_ms, features, source, match_key) VALUES ({', '.join('?' * 13)})",
                     [_track_row(t) for t in tracks],
                 )
+            keys = [i.track_key for i in batch.items]
+            sql = "SELECT track_key, id FROM play_items WHERE user = ? AND track_key IN"
+            found = _lookup(conn, sql, user, {*keys, *(k for u, _, _, k in replace if u == user)})
+            missing = [i for i in batch.items if i.track_key not in found]  # most were played in earlier files
             conn.executemany(
                 "INSERT OR IGNORE INTO play_items (user, track_key, kind, uri, title, artist, album, match_key,"
                 " track_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(user, i.track_key, i.kind, i.uri, i.title, i.artist, i.album, i.match_key, i.track_id)
-                 for i in batch.items],
+                 for i in missing],
             )  # fmt: skip
-            keys = [i.track_key for i in batch.items]
-            found = _lookup(
-                conn,
-                "SELECT track_key, id FROM play_items WHERE user = ? AND track_key IN",
-                user,
-                {*keys, *(k for u, _, _, k in replace if u == user)},
-            )
+            found.update(_lookup(conn, sql, user, {i.track_key for i in missing}))
             item_ids = [found[k] for k in keys]
             docs = [orjson.dumps(e, option=orjson.OPT_SORT_KEYS).decode() if e else "" for e in batch.extras]
             conn.executemany(
