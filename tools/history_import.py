@@ -39,7 +39,7 @@ from echotune.tools.history_read import (
     layout_from_name,
     prepare,
 )
-from echotune.tools.models import ArtistRef, ImportedFile, Track
+from echotune.tools.models import ArtistRef, BatchItem, BatchPlay, ImportedFile, PlayBatch, Track
 from echotune.tools.text import match_key, song_name
 
 if TYPE_CHECKING:
@@ -289,16 +289,21 @@ def import_history(ctx: Context, paths: Sequence[str | Path], *, worker: bool | 
         src.order = (_ORDER[layout_from_name(src.name)], src.name)
     sources.sort(key=lambda s: s.order)
     run = _Run(ctx)
-    plan = [run.look(src) for src in sources]
-    todo = [step for step in plan if step.report is None]
     if worker is None:
+        json_files = [src for src in sources if src.name.lower().endswith(".json")]
         worker = (
-            len(todo) >= WORKER_MIN_FILES
-            and sum(step.src.size for step in todo) >= WORKER_MIN_BYTES
+            len(json_files) >= WORKER_MIN_FILES
+            and sum(src.size for src in json_files) >= WORKER_MIN_BYTES
             and "fork" in multiprocessing.get_all_start_methods()
             and threading.active_count() == 1
         )
     with _Preparer(worker) as preparer:
+        plan: list[_Step] = []
+        for src in sources:  # the worker starts on the first files while the rest are looked at
+            plan.append(run.look(src))
+            if plan[-1].report is None and len(preparer.pending) <= AHEAD:
+                preparer.submit(plan[-1])
+        todo = [step for step in plan if step.report is None]
         for i, step in enumerate(plan):
             if step.report is None:
                 for ahead in todo[todo.index(step) : todo.index(step) + AHEAD + 1]:
@@ -347,7 +352,7 @@ class _Preparer:
 
     def submit(self, step: _Step) -> None:
         if self.pool is not None and id(step) not in self.pending:
-            self.pending[id(step)] = self.pool.submit(prepare, step.src, step.layout, None, True)
+            self.pending[id(step)] = self.pool.submit(prepare, step.src, step.layout, None, True, step.digest)
 
     def result(self, step: _Step) -> Prepared:
         future = self.pending.pop(id(step), None)
@@ -355,7 +360,7 @@ class _Preparer:
             step.data = None
             return future.result()
         data, step.data = step.data, None
-        return prepare(step.src, step.layout, data, False)
+        return prepare(step.src, step.layout, data, False, step.digest)
 
 
 class _Run:
@@ -408,6 +413,10 @@ class _Run:
         layout = prep.layout
         task, total = _task(src), prep.records
         ctx.report(task, 0, total)
+        if prep.ext is not None and prep.ext.plays:
+            fast = self._write_extended(step, prep)
+            if fast is not None:
+                return fast
         cands = prep.candidates()
         learnt = self.linker.link(cands)
         found = dedupe(ctx, cands)
@@ -443,6 +452,66 @@ class _Run:
             invalid=len(prep.bad),
             merged=len(found.replace),
             note=note,
+        )
+        return report, prep.bad
+
+    def _write_extended(self, step: _Step, prep: Prepared) -> tuple[FileReport, Bad] | None:
+        """An extended-history file the fast way: link each distinct item once, recognise stored plays by
+        identity, and write the rest as tuples (`PlaysRepo.add_batch`). None when minute-precise plays are stored
+        around its times (Account data came first): then every candidate is matched one by one (`dedupe`)."""
+        ctx, src, ext = self.ctx, step.src, prep.ext
+        assert ext is not None
+        plays = ext.plays
+        times = [p[0] for p in plays]
+        lo, hi = min(times) - 2 * MINUTE, max(times) + 2 * MINUTE
+        stored = ctx.store.plays.identities(ctx.user, _dt(lo), _dt(hi))
+        if any(not p.exact for p in stored):
+            return None
+        task, total = _task(src), prep.records
+        ctx.report(task, 0, total)
+        probes = [
+            Candidate(0, 0, 0, i.kind, i.title, i.artist, i.album, i.uri, False, True, {}, i.match_key)
+            for i in ext.items
+        ]
+        learnt = self.linker.link(probes)
+        items = [BatchItem(*i[:7], c.track_id) for i, c in zip(ext.items, probes, strict=True)]
+        keys = [i.track_key for i in items]
+        seen = {(p.played_at, p.track_key) for p in stored if p.seq == 0}
+        fresh: list[BatchPlay] = []
+        add_fresh, add_seen = fresh.append, seen.add
+        for play in plays:
+            ident = (play[0], keys[play[1]])
+            if ident not in seen:
+                add_seen(ident)
+                add_fresh(play)
+        complete = not prep.bad and not prep.salvaged
+        remember = (ctx.user, ImportedFile(prep.digest, src.name, total, ctx.clock())) if complete else None
+        skipped = total - len(fresh)
+        try:
+            imported = ctx.store.plays.add_batch(
+                PlayBatch(ctx.user, "import", items, ext.extras, fresh),
+                tracks=learnt,
+                remember=remember,
+                progress=lambda n: ctx.report(task, min(total, skipped + n), total),
+            )
+        except Exception as exc:
+            raise UpstreamError(
+                f"Could not store the plays of {src.name}: {exc}. Nothing of this file was stored; the files "
+                "before it were.",
+                hint="fix the cause (e.g. free some disk space) and import again: what is stored already is skipped",
+            ) from exc
+        ctx.report(task, total, total)
+        music = [i.kind == "music" for i in items]
+        self.skips += sum(1 for p in fresh if p[4] and music[p[1]])
+        report = FileReport(
+            file=src.name,
+            layout=prep.layout,
+            status="salvaged" if prep.salvaged else "imported",
+            read=total,
+            imported=imported,
+            duplicates=total - len(prep.bad) - imported,
+            invalid=len(prep.bad),
+            note="; ".join(filter(None, (step.note, prep.note))),
         )
         return report, prep.bad
 

@@ -7,9 +7,9 @@ previous file (tools/history_import.py).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
-import operator
 import re
 import zipfile
 from collections.abc import Sequence
@@ -18,9 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import msgspec
 import orjson
 
 from echotune.tools.errors import InvalidInputError, NotFoundError
+from echotune.tools.models import BatchItem, BatchPlay
 from echotune.tools.text import match_key
 
 Layout = Literal["extended", "video", "account-music", "account-podcast"]
@@ -225,53 +227,146 @@ def _ms_played(value: Any) -> int | str:
     return f"ms_played is not a number ({value!r:.40})"
 
 
-_FAST = operator.itemgetter(
-    "ts", "ms_played", "master_metadata_track_name", "master_metadata_album_artist_name",
-    "master_metadata_album_album_name", "spotify_track_uri", "skipped", *EXTRA_FIELDS,
-)  # fmt: skip
-"""The fields of a music entry, in one call (both generations of the extended layout have all of them)."""
+class _Entry(msgspec.Struct, gc=False):
+    """The fields of an extended-history entry an import reads (any type: checked below); msgspec decodes a file
+    straight into these and skips the rest, with no dict per record."""
+
+    ts: Any = None
+    ms_played: Any = None
+    master_metadata_track_name: Any = None
+    master_metadata_album_artist_name: Any = None
+    master_metadata_album_album_name: Any = None
+    spotify_track_uri: Any = None
+    skipped: Any = None
+    platform: Any = None
+    conn_country: Any = None
+    shuffle: Any = None
+    offline: Any = None
+    incognito_mode: Any = None
+    episode_name: Any = None
+    episode_show_name: Any = None
+    spotify_episode_uri: Any = None
+    audiobook_title: Any = None
+    audiobook_chapter_uri: Any = None
+    audiobook_chapter_title: Any = None
 
 
-def extended_candidates(records: list[Any], keys: Keys) -> tuple[list[Candidate], list[tuple[int | None, str]]]:
-    """Plays from extended-history entries (either generation of field names), and the invalid ones."""
-    out: list[Candidate] = []
-    bad: list[tuple[int | None, str]] = []
-    extras: dict[tuple[Any, ...], dict[str, Any]] = {}
-    append = out.append
+_ENTRIES = msgspec.json.Decoder(list[_Entry])
+_DAYS: dict[str, int] = {}  # "2019-11-05" -> epoch ms of its midnight UTC
+_TIMES: dict[str, int] = {}  # "14:28:00" -> ms since midnight
+
+
+def _time_of_day(hms: str) -> int:
+    """ "14:28:00" -> milliseconds since midnight (ValueError when it is no time of day)."""
+    h, m, sec = hms[:2], hms[3:5], hms[6:]
+    digits = h + m + sec
+    if (
+        hms[2] == hms[5] == ":"
+        and digits.isascii()
+        and digits.isdigit()
+        and int(h) < 24
+        and int(m) < 60
+        and int(sec) < 60
+    ):
+        return (int(h) * 3600 + int(m) * 60 + int(sec)) * 1000
+    return _epoch_ms("1970-01-01T" + hms + "Z")
+
+
+@dataclass
+class Extended:
+    """An extended-history file in columnar form (see models.PlayBatch): distinct items and contexts, and per
+    valid record a BatchPlay tuple."""
+
+    items: list[BatchItem] = field(default_factory=list)
+    extras: list[dict[str, Any]] = field(default_factory=list)
+    plays: list[BatchPlay] = field(default_factory=list)
+    bad: Bad = field(default_factory=list)
+
+
+def decode_extended(data: bytes) -> list[_Entry] | None:
+    """The entries of a well-formed extended-history file, or None (not a list of objects, damaged: the caller
+    reads it the careful way, salvaging what it can)."""
+    try:
+        return _ENTRIES.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+
+
+def extended_batch(records: list[Any], keys: Keys) -> Extended:
+    """Plays from extended-history entries (_Entry, or dicts as parsed from a damaged file), and the invalid
+    ones, each with its index and reason."""
+    out = Extended()
+    items, plays, bad = out.items, out.plays, out.bad
+    item_of: dict[str, int] = {}
+    extra_of: dict[tuple[Any, ...], int] = {}
+    days, times, skip_ms = _DAYS, _TIMES, SKIP_MS
+    append = plays.append
+
+    def item(kind: str, uri: Any, title: str, artist: str, album: Any) -> int:
+        mk = keys(title, artist)
+        key = uri or mk
+        at = item_of.get(key)
+        if at is None:
+            at = item_of[key] = len(items)
+            items.append(BatchItem(key, kind, uri, title, artist, album, mk))
+        return at
+
+    def extra(context: tuple[Any, ...]) -> int:
+        at = extra_of.get(context)
+        if at is None:
+            at = extra_of[context] = len(out.extras)
+            out.extras.append(_extra(context))
+        return at
+
     for i, rec in enumerate(records):
-        try:  # the common case, a complete music entry, the fast way
-            v = _FAST(rec)
-            ts, ms, title, artist = v[0], v[1], v[2], v[3]
-            if not (title and artist and type(ms) is int and ms >= 0 and type(ts) is str):
-                raise LookupError
-            at = _epoch_ms(ts)
-        except (LookupError, TypeError, ValueError):
-            one = _extended_entry(i, rec, extras)
-            if isinstance(one, str):
-                bad.append((i, one))
-            else:
-                append(one)
+        if type(rec) is not _Entry:
+            if type(rec) is not dict:
+                bad.append((i, f"not an object ({type(rec).__name__})"))
+                continue
+            rec = msgspec.convert(rec, _Entry)
+        ts, ms, title, artist, uri = (
+            rec.ts, rec.ms_played, rec.master_metadata_track_name, rec.master_metadata_album_artist_name,
+            rec.spotify_track_uri,
+        )  # fmt: skip
+        if (  # the common case, a complete music entry ending at a "...Z" time, the fast way
+            type(ts) is str and len(ts) == 20 and ts[10] == "T" and ts[19] == "Z" and type(ms) is int and ms >= 0
+            and type(title) is str and title and type(artist) is str and artist and (uri is None or type(uri) is str)
+        ):  # fmt: skip
+            day, tod = days.get(ts[:10]), times.get(ts[11:19])
+            try:
+                if day is None:
+                    day = days[ts[:10]] = _epoch_ms(ts[:10] + "T00:00:00Z")
+                if tod is None:
+                    tod = times[ts[11:19]] = _time_of_day(ts[11:19])
+            except ValueError:
+                bad.append((i, f"ts is not a time ({ts!r:.40})"))
+                continue
+            it = item_of.get(uri) if uri else None
+            if it is None:
+                it = item("music", uri, title, artist, rec.master_metadata_album_album_name)
+            ctx = (rec.platform, rec.conn_country, rec.shuffle, rec.offline, rec.incognito_mode)
+            e = extra_of.get(ctx)
+            if e is None:
+                e = extra(ctx)
+            append((day + tod, it, 0, ms, bool(rec.skipped) or ms < skip_ms, True, e))
             continue
-        context = v[7:]
-        extra = extras.get(context)
-        if extra is None:
-            extra = extras[context] = _extra(context)
-        append(Candidate(i, at, ms, "music", title, artist, v[4], v[5], bool(v[6]) or ms < SKIP_MS, True, extra, ""))
-    for c in out:
-        c.match_key = keys(c.title, c.artist)
-    return out, bad
+        one = _extended_entry(i, rec)
+        if isinstance(one, str):
+            bad.append((i, one))
+            continue
+        at, ms, kind, title, artist, album, uri, skipped, context = one
+        append((at, item(kind, uri, title, artist, album), 0, ms, skipped, True, extra(context)))
+    return out
 
 
 def _extra(context: tuple[Any, ...]) -> dict[str, Any]:
     return {k: v for k, v in zip(EXTRA_FIELDS, context, strict=True) if v not in _EMPTY}
 
 
-def _extended_entry(i: int, rec: Any, extras: dict[tuple[Any, ...], dict[str, Any]]) -> Candidate | str:
-    """One extended-layout entry, any kind, checked field by field: a candidate, or why it is invalid."""
-    if type(rec) is not dict:
-        return f"not an object ({type(rec).__name__})"
-    get = rec.get
-    ts = get("ts")
+def _extended_entry(i: int, rec: _Entry) -> tuple[Any, ...] | str:
+    """One extended-layout entry, any kind, checked field by field: (played_at, ms_played, kind, title, artist,
+    album, uri, skipped, context), or why it is invalid."""
+    ts = rec.ts
     if ts is None or ts == "":
         return "no ts (when the play ended)"
     if not isinstance(ts, str):
@@ -280,32 +375,25 @@ def _extended_entry(i: int, rec: Any, extras: dict[tuple[Any, ...], dict[str, An
         at = _epoch_ms(ts)
     except (ValueError, OverflowError):
         return f"ts is not a time ({ts!r:.40})"
-    ms = _ms_played(get("ms_played"))
+    ms = _ms_played(rec.ms_played)
     if isinstance(ms, str):
         return ms
-    title, uri = get("master_metadata_track_name"), get("spotify_track_uri")
+    title, uri = rec.master_metadata_track_name, rec.spotify_track_uri
     if title or uri:
-        kind, artist, album = (
-            "music",
-            get("master_metadata_album_artist_name") or "",
-            get("master_metadata_album_album_name"),
-        )
+        kind, artist, album = "music", rec.master_metadata_album_artist_name or "", rec.master_metadata_album_album_name
         title = title or uri
-    elif get("episode_name") or get("spotify_episode_uri"):
-        kind, uri = "podcast", get("spotify_episode_uri")
-        title, artist, album = get("episode_name") or uri, get("episode_show_name") or "", None
-    elif get("audiobook_chapter_title") or get("audiobook_title") or get("audiobook_chapter_uri"):
-        kind, uri = "audiobook", get("audiobook_chapter_uri")
-        title = get("audiobook_chapter_title") or get("audiobook_title") or uri
-        artist, album = get("audiobook_title") or "", None
+    elif rec.episode_name or rec.spotify_episode_uri:
+        kind, uri = "podcast", rec.spotify_episode_uri
+        title, artist, album = rec.episode_name or uri, rec.episode_show_name or "", None
+    elif rec.audiobook_chapter_title or rec.audiobook_title or rec.audiobook_chapter_uri:
+        kind, uri = "audiobook", rec.audiobook_chapter_uri
+        title = rec.audiobook_chapter_title or rec.audiobook_title or uri
+        artist, album = rec.audiobook_title or "", None
     else:
         return "names no track, episode or audiobook"
-    context = tuple(get(k) for k in EXTRA_FIELDS)
-    extra = extras.get(context)
-    if extra is None:
-        extra = extras[context] = _extra(context)
-    skipped = bool(get("skipped")) or (kind == "music" and ms < SKIP_MS)
-    return Candidate(i, at, ms, kind, str(title), str(artist), album, uri, skipped, True, extra, "")
+    context = (rec.platform, rec.conn_country, rec.shuffle, rec.offline, rec.incognito_mode)
+    skipped = bool(rec.skipped) or (kind == "music" and ms < SKIP_MS)
+    return at, ms, kind, str(title), str(artist), album, uri, skipped, context
 
 
 def account_candidates(
@@ -369,10 +457,18 @@ class Prepared:
     extras: list[dict[str, Any]] = field(default_factory=list)
     bad: Bad = field(default_factory=list)
     cands: list[Candidate] | None = None  # in-process: the candidates themselves
+    ext: Extended | None = None  # an extended-history file: its plays in columnar form
 
     def candidates(self) -> list[Candidate]:
         if self.cands is not None:
             return self.cands
+        if self.ext is not None:
+            items, extras = self.ext.items, self.ext.extras
+            return [
+                Candidate(0, at, ms, items[i].kind, items[i].title, items[i].artist, items[i].album, items[i].uri,
+                          sk, ex, extras[e], items[i].match_key)
+                for at, i, _, ms, sk, ex, e in self.ext.plays
+            ]  # fmt: skip
         extras = self.extras
         return [
             Candidate(i, at, ms, kind, title, artist, album, uri, sk, ex, extras[e], key)
@@ -387,9 +483,12 @@ def digest_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def prepare(src: Source, layout: Layout | None, data: bytes | None = None, as_rows: bool = False) -> Prepared:
-    """Read, parse and convert one file (`data`: its bytes when the caller has them already). `as_rows` gives
-    the candidates as plain tuples, for sending them from a worker process."""
+def prepare(
+    src: Source, layout: Layout | None, data: bytes | None = None, as_rows: bool = False, digest: str = ""
+) -> Prepared:
+    """Read, parse and convert one file (`data`: its bytes when the caller has them already; `digest`: their
+    digest_of, when known). `as_rows` gives the candidates as plain tuples, for sending them from a worker
+    process."""
     if data is None:
         try:
             data = src.read()
@@ -401,8 +500,19 @@ def prepare(src: Source, layout: Layout | None, data: bytes | None = None, as_ro
             return Prepared(None, status="not-history", note="JSON, but not a listening history")
     if not data.strip(BOM + b" \t\r\n"):
         return Prepared(layout, status="empty", note="the file is empty")
-    digest = digest_of(data)
-    parsed = parse_array(data)
+    digest = digest or digest_of(data)
+    gc_was_on = gc.isenabled()
+    gc.disable()  # hundreds of thousands of new objects and no cycles: the collector would only cost
+    try:
+        return _convert(layout, digest, data, as_rows)
+    finally:
+        if gc_was_on:
+            gc.enable()
+
+
+def _convert(layout: Layout, digest: str, data: bytes, as_rows: bool) -> Prepared:
+    entries = decode_extended(data.removeprefix(BOM)) if layout == "extended" else None
+    parsed = Parsed(entries) if entries is not None else parse_array(data)
     del data
     if isinstance(parsed, str):
         return Prepared(
@@ -414,9 +524,10 @@ def prepare(src: Source, layout: Layout | None, data: bytes | None = None, as_ro
     if not parsed.records:
         return Prepared(layout, digest, status="empty", note=parsed.note or "an empty list", salvaged=parsed.salvaged)
     if layout == "extended":
-        cands, bad = extended_candidates(parsed.records, _KEYS)
-    else:
-        cands, bad = account_candidates(parsed.records, _KEYS, podcast=layout == "account-podcast")
+        ext = extended_batch(parsed.records, _KEYS)
+        return Prepared(layout, digest, records=len(parsed.records), salvaged=parsed.salvaged, note=parsed.note,
+                        bad=ext.bad, ext=ext)  # fmt: skip
+    cands, bad = account_candidates(parsed.records, _KEYS, podcast=layout == "account-podcast")
     if not as_rows:
         return Prepared(layout, digest, records=len(parsed.records), salvaged=parsed.salvaged, note=parsed.note,
                         bad=bad, cands=cands)  # fmt: skip

@@ -362,6 +362,24 @@ def summarise(ctx: Context, args: InsightsSummaryInput) -> InsightsSummary:
     part = f.bounds(period)
     if part.stop <= part.start:
         raise NotFoundError(f"No plays in {period.label}", hint="try a longer period, e.g. --period all")
+    key = ("insights_summary", part.start, part.stop, period.label, str(tz), args.top)
+    with f._lock:
+        parts = f._meta.get(key)
+    if parts is None:  # once per history generation (the frame is rebuilt when the plays change) and period
+        parts = _summary_parts(ctx, f, part, tz, args)
+        with f._lock:
+            f._meta[key] = parts
+    return InsightsSummary(
+        user=ctx.user,
+        period=period.label,
+        timezone=str(tz),
+        **parts,
+        listeners_like_you=listeners_like_you(ctx, f),  # other users' plays and settings: asked every time
+    )
+
+
+def _summary_parts(ctx: Context, f: Frame, part: slice, tz: Any, args: InsightsSummaryInput) -> dict[str, Any]:
+    """What the summary derives from the user's own plays in `part` alone."""
     common = {"period": args.period, "timezone": args.timezone}
     totals = _call(ctx, "history_totals", common, TotalsOutput)
     clock = _call(ctx, "history_clock", common, ClockOutput)
@@ -381,21 +399,17 @@ def summarise(ctx: Context, args: InsightsSummaryInput) -> InsightsSummary:
         per_month=round(found.new_tracks / len(found.months), 1) if found.months else 0.0,
         months=found.months,
     )
-    return InsightsSummary(
-        user=ctx.user,
-        period=period.label,
-        timezone=str(tz),
-        totals=totals,
-        clock=clock,
-        top_artists=top("artists"),
-        top_tracks=top("tracks"),
-        top_genres=top("genres"),
-        diversity=diversity(ctx, f, part),
-        discovery=discovery,
-        taste=taste_by_month(ctx, f, part, tz),
-        journey=journey(ctx, f, part, tz),
-        listeners_like_you=listeners_like_you(ctx, f),
-    )
+    return {
+        "totals": totals,
+        "clock": clock,
+        "top_artists": top("artists"),
+        "top_tracks": top("tracks"),
+        "top_genres": top("genres"),
+        "diversity": diversity(ctx, f, part),
+        "discovery": discovery,
+        "taste": taste_by_month(ctx, f, part, tz),
+        "journey": journey(ctx, f, part, tz),
+    }
 
 
 @tool(

@@ -203,6 +203,35 @@ class PlayRecord(Protocol):
     match_key: str
 
 
+BatchPlay = tuple[int, int, int, int, bool, bool, int]
+"""One play of a PlayBatch: (played_at ms, item index, seq, ms_played, skipped, exact, extra index or -1)."""
+
+
+class BatchItem(NamedTuple):
+    """What plays of a PlayBatch were of (one per distinct track_key), and the catalog track it links to."""
+
+    track_key: str
+    kind: str
+    uri: str | None
+    title: str
+    artist: str
+    album: str | None
+    match_key: str
+    track_id: str | None = None
+
+
+@dataclass
+class PlayBatch:
+    """Many plays of one user in columnar form, as an importer writes them (`PlaysRepo.add_batch`): each distinct
+    item and context once, each play a tuple of numbers. 200,000 plays cost 200,000 small tuples, not objects."""
+
+    user: str
+    source: str
+    items: list[BatchItem]
+    extras: list[dict[str, Any]]
+    plays: list[BatchPlay]
+
+
 class PlayIdentity(NamedTuple):
     """What tells one stored play from another (for one user): played_at, track_key and seq; match_key and
     exact let an import recognise a play it saw before in another layout (minute precision, no uri)."""

@@ -241,6 +241,46 @@ def test_plays_bulk_rows_with_tracks_replacements_and_import_records(store) -> N
     assert store.plays.revision("u") >= 3
 
 
+def test_plays_columnar_batch_same_as_rows(store) -> None:
+    """add_batch (what the importer writes) stores what add_rows would, skips stored identities, replaces."""
+    from echotune.tools.models import BatchItem, ImportedFile, PlayBatch
+    from echotune.tools.text import match_key
+
+    learnt = track(8, source="learnt")
+    uri = f"spotify:track:{learnt.id}"
+    items = [
+        BatchItem(uri, "music", uri, "Known", "Artist", "LP", match_key("Known", "Artist"), learnt.id),
+        BatchItem(match_key("Other", "Artist"), "podcast", None, "Other", "Artist", None, match_key("Other", "Artist")),
+    ]
+    extras = [{"platform": "android", "shuffle": True}, {}]
+    plays = [
+        (int(T0.timestamp() * 1000) + i * 60_000, i % 2, 0, 1000 * i, i == 3, True, i % 2 if i else -1)
+        for i in range(5)
+    ]
+    rough = _row("u", 100, "Other", exact=False, kind="podcast")  # replaced by its exact twin below
+    store.plays.add_rows([rough])
+    seen: list[int] = []
+    done = ImportedFile("digest-b", "f.json", 5, T0)
+    batch = PlayBatch("u", "import", items, extras, plays + plays[:2])  # the same play twice is stored once
+    replace = [("u", rough.played_at, 0, rough.track_key)]
+    assert (
+        store.plays.add_batch(batch, tracks=[learnt], remember=("u", done), replace=replace, progress=seen.append) == 5
+    )
+    assert store.catalog.get(learnt.id) == learnt and seen[-1] == 7
+    assert store.plays.count("u") == 5 and store.plays.imported_files("u", ["digest-b"]) == {"digest-b": done}
+    got = sorted(store.plays.list("u"), key=lambda p: p.played_at)
+    assert [(p.track_id, p.kind, p.title, p.album, p.ms_played, p.skipped, p.extra) for p in got] == [
+        (learnt.id, "music", "Known", "LP", 0, False, {}),
+        (None, "podcast", "Other", None, 1000, False, {}),
+        (learnt.id, "music", "Known", "LP", 2000, False, {"platform": "android", "shuffle": True}),
+        (None, "podcast", "Other", None, 3000, True, {}),
+        (learnt.id, "music", "Known", "LP", 4000, False, {"platform": "android", "shuffle": True}),
+    ]
+    before = store.plays.revision("u")
+    assert store.plays.add_batch(PlayBatch("u", "import", items, extras, plays)) == 0
+    assert store.plays.revision("u") > before
+
+
 def test_plays_items_and_columns_agree(store) -> None:
     rows = [
         _row("u", 5, "B"),

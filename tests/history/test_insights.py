@@ -50,6 +50,18 @@ def two_genres(ctx: Context) -> Context:
     return ctx
 
 
+def test_summary_follows_new_plays(two_genres: Context) -> None:
+    """The summary is kept per history generation: a new play, or a new period, is never answered from it."""
+    before = call_tool(two_genres, "insights_summary", {"timezone": "UTC"})
+    assert call_tool(two_genres, "insights_summary", {"timezone": "UTC"}) == before
+    assert call_tool(two_genres, "insights_summary", {"timezone": "UTC", "period": "2024-01"}).totals.plays == 4
+    add(two_genres, "default", ROCK, datetime(2024, 3, 1, 20, tzinfo=UTC), 3)
+    after = call_tool(two_genres, "insights_summary", {"timezone": "UTC"})
+    assert (before.totals.plays, after.totals.plays) == (8, 11)
+    assert after.diversity.top_genre_share != before.diversity.top_genre_share
+    assert [m.month for m in after.taste] == ["2024-01", "2024-02", "2024-03"]
+
+
 def test_diversity_is_the_entropy_of_the_genre_mix(two_genres: Context) -> None:
     s = call_tool(two_genres, "insights_summary", {"timezone": "UTC"})
     d = s.diversity

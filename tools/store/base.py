@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # annotations only: opening a store (or a server's start-up) 
         ImportedFile,
         LocalPlaylist,
         Play,
+        PlayBatch,
         PlayColumns,
         PlayIdentity,
         PlayItem,
@@ -95,6 +96,17 @@ class PlaysRepo(Protocol):
         the plays the rows supersede (`replace`: (user, played_at ms, seq, track_key)), insert the rows (skipping
         stored ones), and record `remember` (user, file) as fully imported. `progress(rows_written)` is called
         between chunks. Returns how many were inserted."""
+
+    def add_batch(
+        self,
+        batch: PlayBatch,
+        *,
+        replace: Sequence[tuple[str, int, int, str]] = (),
+        tracks: Sequence[Track] = (),
+        remember: tuple[str, ImportedFile] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """`add_rows` for plays in columnar form (one user), in ONE transaction; returns how many were inserted."""
 
     def imported_files(self, user: str, digests: Sequence[str]) -> dict[str, ImportedFile]:
         """Which of these file digests were fully imported for the user (and not deleted since)."""

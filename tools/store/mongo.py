@@ -17,10 +17,12 @@ from echotune.tools.models import (
     Feedback,
     ImportedFile,
     Play,
+    PlayBatch,
     PlayColumns,
     PlayIdentity,
     PlayItem,
     PlayRecord,
+    PlayRow,
     SettingsChange,
     StoredSettings,
     Track,
@@ -459,6 +461,24 @@ class MongoPlays:
                     seen.add(identity)
                     docs.append({f: getattr(r, f) for f in _PLAY_FIELDS})
         return docs
+
+    def add_batch(
+        self,
+        batch: PlayBatch,
+        *,
+        replace: Sequence[tuple[str, int, int, str]] = (),
+        tracks: Sequence[Track] = (),
+        remember: tuple[str, ImportedFile] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        items, extras, user, source = batch.items, batch.extras, batch.user, batch.source
+        rows = [
+            PlayRow(user, at, seq, ms, items[i].track_id, items[i].uri, items[i].title, items[i].artist,
+                    items[i].album, items[i].kind, sk, source, ex, extras[e] if e >= 0 else {}, items[i].track_key,
+                    items[i].match_key)
+            for at, i, seq, ms, sk, ex, e in batch.plays
+        ]  # fmt: skip
+        return self.add_rows(rows, replace=replace, tracks=tracks, remember=remember, progress=progress)
 
     def imported_files(self, user: str, digests: Sequence[str]) -> dict[str, ImportedFile]:
         found = self.imports.find({"user": user, "digest": {"$in": list(dict.fromkeys(digests))}})

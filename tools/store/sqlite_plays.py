@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from echotune.tools.models import ImportedFile, Play, PlayColumns, PlayIdentity, PlayItem, PlayRecord, Track
+from echotune.tools.models import ImportedFile, Play, PlayBatch, PlayColumns, PlayIdentity, PlayItem, PlayRecord, Track
 from echotune.tools.store.sqlite import _track_row, epoch_ms, from_epoch_ms
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ _INSERT = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _CHUNK = 5000
+_BATCH_CHUNK = 8000
 FAR_PAST, FAR_FUTURE = -(2**62), 2**62
 
 
@@ -158,6 +159,93 @@ class SqlitePlays:
                 )
             for user in users:
                 _bump(conn, user)
+        return inserted
+
+    def add_batch(
+        self,
+        batch: PlayBatch,
+        *,
+        replace: Sequence[tuple[str, int, int, str]] = (),
+        tracks: Sequence[Track] = (),
+        remember: tuple[str, ImportedFile] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """`add_rows` for one user's plays in columnar form: the items and contexts are written once each and the
+        plays go to SQLite as plain tuples (INSERT OR IGNORE on the identity: a stored play is skipped)."""
+        user, source = batch.user, batch.source
+        conn = self.s.conn()  # this thread's own connection
+        conn.execute("PRAGMA foreign_keys = OFF")  # a fifth of the insert: every id below is looked up in this tx
+        try:
+            return self._add_batch(batch, user, source, replace, tracks, remember, progress)
+        finally:
+            conn.execute("PRAGMA foreign_keys = ON")
+
+    def _add_batch(
+        self,
+        batch: PlayBatch,
+        user: str,
+        source: str,
+        replace: Sequence[tuple[str, int, int, str]],
+        tracks: Sequence[Track],
+        remember: tuple[str, ImportedFile] | None,
+        progress: Callable[[int], None] | None,
+    ) -> int:
+        with self.s.tx() as conn:
+            if tracks:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO tracks (id, uri, title, artists, album_id, year, genres, popularity,"
+                    f" explicit, duration_ms, features, source, match_key) VALUES ({', '.join('?' * 13)})",
+                    [_track_row(t) for t in tracks],
+                )
+            keys = [i.track_key for i in batch.items]
+            sql = "SELECT track_key, id FROM play_items WHERE user = ? AND track_key IN"
+            found = _lookup(conn, sql, user, {*keys, *(k for u, _, _, k in replace if u == user)})
+            missing = [i for i in batch.items if i.track_key not in found]  # most were played in earlier files
+            conn.executemany(
+                "INSERT OR IGNORE INTO play_items (user, track_key, kind, uri, title, artist, album, match_key,"
+                " track_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(user, i.track_key, i.kind, i.uri, i.title, i.artist, i.album, i.match_key, i.track_id)
+                 for i in missing],
+            )  # fmt: skip
+            found.update(_lookup(conn, sql, user, {i.track_key for i in missing}))
+            item_ids = [found[k] for k in keys]
+            docs = [orjson.dumps(e, option=orjson.OPT_SORT_KEYS).decode() if e else "" for e in batch.extras]
+            conn.executemany(
+                "INSERT OR IGNORE INTO play_extras (user, doc) VALUES (?, ?)", [(user, d) for d in set(docs) if d]
+            )
+            doc_ids = _lookup(conn, "SELECT doc, id FROM play_extras WHERE user = ? AND doc IN", user, set(docs))
+            extra_ids = [doc_ids.get(d) if d else None for d in docs]
+            extra_ids.append(None)  # index -1: no context
+            for u, played_at, seq, key in replace:
+                iid = found.get(key) if u == user else None
+                if iid is not None:
+                    conn.execute(
+                        "DELETE FROM plays WHERE user = ? AND played_at = ? AND item = ? AND seq = ?",
+                        (user, played_at, iid, seq),
+                    )
+            inserted, plays = 0, batch.plays
+            for start in range(0, len(plays), _BATCH_CHUNK):
+                before = conn.total_changes
+                conn.executemany(
+                    _INSERT,
+                    [
+                        (user, at, item_ids[i], seq, ms, sk, ex, source, extra_ids[e])
+                        for at, i, seq, ms, sk, ex, e in plays[start : start + _BATCH_CHUNK]
+                    ],
+                )
+                inserted += conn.total_changes - before
+                if progress:
+                    progress(min(start + _BATCH_CHUNK, len(plays)))
+            if remember:
+                _, f = remember
+                conn.execute(
+                    "INSERT OR REPLACE INTO play_imports (user, digest, file, records, imported_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (remember[0], f.digest, f.file, f.records, epoch_ms(f.imported_at)),
+                )
+            _bump(conn, user)
+            for u in {u for u, _, _, _ in replace} - {user}:
+                _bump(conn, u)
         return inserted
 
     def imported_files(self, user: str, digests: Sequence[str]) -> dict[str, ImportedFile]:
