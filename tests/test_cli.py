@@ -14,6 +14,7 @@ import pytest
 from echotune.cli import main
 from echotune.tools import errors
 from echotune.tools.context import Context
+from echotune.tools.registry import TOOL_MODULES
 
 HEAVY = (
     "torch",
@@ -44,6 +45,22 @@ def test_help_imports_nothing_heavy() -> None:
         )
     )
     assert not set(HEAVY) & set(loaded), set(HEAVY) & set(loaded)
+
+
+def test_a_command_imports_only_the_tool_modules_of_its_group(tmp_path: Path) -> None:
+    """Once the tool listings are cached, `echotune settings show` imports the settings module, not every
+    area's (a one-shot command's start-up); the first run derives the listings from the whole registry."""
+    code = (
+        "import sys; from echotune.cli import main; from echotune.tools.registry import TOOL_MODULES;"
+        "code = main(['settings', 'show', '--json']);"
+        "print(code, sorted(m for m in TOOL_MODULES if f'echotune.tools.{m}' in sys.modules), file=sys.stderr)"
+    )
+    env = os.environ | {"ECHOTUNE_DATA_DIR": str(tmp_path / "data")}
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env) for _ in range(2)]
+    assert all(r.returncode == 0 for r in runs), runs[-1].stderr
+    assert runs[0].stderr.strip().splitlines()[-1] == "0 " + str(sorted(TOOL_MODULES))
+    assert runs[1].stderr.strip().splitlines()[-1] == "0 ['settings']"
+    assert json.loads(runs[1].stdout)["version"] == json.loads(runs[0].stdout)["version"]
 
 
 def test_installed_console_script_runs(tmp_path: Path) -> None:

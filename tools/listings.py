@@ -28,7 +28,7 @@ from echotune import __version__
 if TYPE_CHECKING:
     from echotune.tools.registry import Effect, ToolSpec
 
-FORMAT = 1
+FORMAT = 2
 """Bump when ToolListing's fields change: old cache files then no longer match."""
 PREFIX = "tool-listings-"
 
@@ -42,6 +42,7 @@ class ToolListing:
     name: str
     description: str
     module: str
+    cli: tuple[str, str] | None
     effect: Effect
     idempotent: bool
     open_world: bool
@@ -58,6 +59,7 @@ class ToolListing:
             name=spec.name,
             description=spec.description,
             module=spec.module,
+            cli=spec.cli,
             effect=spec.effect,
             idempotent=spec.idempotent,
             open_world=spec.open_world,
@@ -96,7 +98,7 @@ def tool_listings(cache_dir: Path | None = None) -> dict[str, ToolListing]:
         return derive()
     path = cache_dir / f"{PREFIX}{source_key()}.json"
     try:
-        return {item["name"]: ToolListing(**item) for item in orjson.loads(path.read_bytes())}
+        return {item["name"]: _listing(item) for item in orjson.loads(path.read_bytes())}
     except FileNotFoundError:
         pass
     except (OSError, ValueError, TypeError, KeyError) as exc:
@@ -104,6 +106,11 @@ def tool_listings(cache_dir: Path | None = None) -> dict[str, ToolListing]:
     listings = derive()
     _write(path, listings)
     return listings
+
+
+def _listing(item: dict[str, Any]) -> ToolListing:
+    cli = item.pop("cli")
+    return ToolListing(**item, cli=None if cli is None else (cli[0], cli[1]))
 
 
 def _write(path: Path, listings: dict[str, ToolListing]) -> None:

@@ -131,16 +131,35 @@ def all_tools() -> dict[str, ToolSpec]:
     """Every tool, by name, in a stable order."""
     found: dict[str, ToolSpec] = {}
     for module_name in TOOL_MODULES:
-        module = importlib.import_module(f"echotune.tools.{module_name}")
-        for value in vars(module).values():
-            if isinstance(value, ToolSpec):
-                if value.name in found and found[value.name] is not value:
-                    raise RuntimeError(f"tool {value.name} is declared twice")
-                found[value.name] = value
+        for name, spec in _declared_in(f"echotune.tools.{module_name}").items():
+            if name in found and found[name] is not spec:
+                raise RuntimeError(f"tool {name} is declared twice")
+            found[name] = spec
     return found
 
 
+@cache
+def _declared_in(module_name: str) -> dict[str, ToolSpec]:
+    """The tools one capability module declares (importing it, and only it)."""
+    module = importlib.import_module(module_name)
+    return {value.name: value for value in vars(module).values() if isinstance(value, ToolSpec)}
+
+
+_module_of: dict[str, str] = {}
+"""Tool name -> declaring module, from the cached tool listings (know_modules): get_tool then imports one
+module instead of all of them, which a one-shot CLI command feels as start-up time."""
+
+
+def know_modules(modules: Mapping[str, str]) -> None:
+    _module_of.update(modules)
+
+
 def get_tool(name: str) -> ToolSpec:
+    module = _module_of.get(name)
+    if module is not None and not all_tools.cache_info().currsize:
+        spec = _declared_in(module).get(name)
+        if spec is not None:
+            return spec
     try:
         return all_tools()[name]
     except KeyError:

@@ -21,7 +21,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from echotune.cli.app import state_of
-from echotune.tools.registry import ToolSpec, all_tools
+from echotune.tools.registry import ToolSpec, all_tools, get_tool, know_modules
 
 SCALARS = (str, int, float, bool)
 
@@ -138,7 +138,7 @@ def tool_commands(group_name: str) -> dict[str, Any]:
     """The click commands of every registry tool in `group_name`, by command name."""
     marks = {"act": " [changes things]", "destroy": " [deletes data]"}
     commands: dict[str, Any] = {}
-    for spec in all_tools().values():
+    for spec in _group_tools(group_name):
         if spec.cli and spec.cli[0] == group_name:
             single = typer.Typer(add_completion=False)
             mark = marks.get(spec.effect, "")
@@ -147,3 +147,17 @@ def tool_commands(group_name: str) -> dict[str, Any]:
             )
             commands[spec.cli[1]] = typer.main.get_command(single)
     return commands
+
+
+def _group_tools(group_name: str) -> list[ToolSpec]:
+    """The group's tools, importing only the modules that declare them: the cached tool listings say which
+    (a one-shot command then skips importing every other area's models)."""
+    from echotune.tools.config import load_config
+    from echotune.tools.listings import tool_listings
+
+    try:
+        listings = tool_listings(load_config().data_dir / "cache")
+    except Exception:  # a broken configuration is doctor's to report, not a reason to lose the commands
+        return list(all_tools().values())
+    know_modules({name: listing.module for name, listing in listings.items()})
+    return [get_tool(name) for name, listing in listings.items() if listing.cli and listing.cli[0] == group_name]
