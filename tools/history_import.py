@@ -434,11 +434,7 @@ class _Run:
                 progress=lambda n: ctx.report(task, min(total, skipped + n), total),
             )
         except Exception as exc:
-            raise UpstreamError(
-                f"Could not store the plays of {src.name}: {exc}. Nothing of this file was stored; the files "
-                "before it were.",
-                hint="fix the cause (e.g. free some disk space) and import again: what is stored already is skipped",
-            ) from exc
+            raise _not_stored(src, exc) from exc
         ctx.report(task, total, total)
         imported = inserted - len(found.replace)  # an exact play replacing its minute-precise copy is no new play
         self.skips += sum(1 for c in found.fresh if c.skipped and c.kind == "music")
@@ -495,11 +491,7 @@ class _Run:
                 progress=lambda n: ctx.report(task, min(total, skipped + n), total),
             )
         except Exception as exc:
-            raise UpstreamError(
-                f"Could not store the plays of {src.name}: {exc}. Nothing of this file was stored; the files "
-                "before it were.",
-                hint="fix the cause (e.g. free some disk space) and import again: what is stored already is skipped",
-            ) from exc
+            raise _not_stored(src, exc) from exc
         ctx.report(task, total, total)
         music = [i.kind == "music" for i in items]
         self.skips += sum(1 for p in fresh if p[4] and music[p[1]])
@@ -539,3 +531,11 @@ class _Run:
 
 def _task(src: Source) -> str:
     return f"Importing {src.name.rsplit('/', 1)[-1]}"
+
+
+def _not_stored(src: Path, exc: Exception) -> UpstreamError:
+    """A file's plays could not be written: its transaction rolled back, earlier files stay."""
+    return UpstreamError(
+        f"Could not store the plays of {src.name}: {exc}. Nothing of this file was stored; the files before it were.",
+        hint="fix the cause (e.g. free some disk space) and import again: what is stored already is skipped",
+    )

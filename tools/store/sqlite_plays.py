@@ -151,12 +151,7 @@ class SqlitePlays:
                 if progress:
                     progress(min(start + _CHUNK, len(rows)))
             if remember:
-                user, f = remember
-                conn.execute(
-                    "INSERT OR REPLACE INTO play_imports (user, digest, file, records, imported_at)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (user, f.digest, f.file, f.records, epoch_ms(f.imported_at)),
-                )
+                _remember(conn, *remember)
             for user in users:
                 _bump(conn, user)
         return inserted
@@ -237,12 +232,7 @@ class SqlitePlays:
                 if progress:
                     progress(min(start + _BATCH_CHUNK, len(plays)))
             if remember:
-                _, f = remember
-                conn.execute(
-                    "INSERT OR REPLACE INTO play_imports (user, digest, file, records, imported_at)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (remember[0], f.digest, f.file, f.records, epoch_ms(f.imported_at)),
-                )
+                _remember(conn, *remember)
             _bump(conn, user)
             for u in {u for u, _, _, _ in replace} - {user}:
                 _bump(conn, u)
@@ -357,3 +347,11 @@ class SqlitePlays:
             )
             _bump(conn, user)
         return deleted
+
+
+def _remember(conn: sqlite3.Connection, user: str, f: ImportedFile) -> None:
+    """Mark a file imported, in the transaction that stored its plays (a re-import then skips it unread)."""
+    conn.execute(
+        "INSERT OR REPLACE INTO play_imports (user, digest, file, records, imported_at) VALUES (?, ?, ?, ?, ?)",
+        (user, f.digest, f.file, f.records, epoch_ms(f.imported_at)),
+    )
