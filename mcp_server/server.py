@@ -204,7 +204,7 @@ def caller_resolver(ctx: Context) -> Callable[[], Caller]:
 
 def listings(ctx: Context) -> dict[str, ToolListing]:
     """The registry's tool listings, cached in the data folder's cache/ for the next server process."""
-    return tool_listings(ctx.config.data_dir / "cache")
+    return tool_listings(ctx.config.cache_dir)
 
 
 def build_server(

@@ -109,6 +109,11 @@ class Config(BaseModel):
         return self
 
     @property
+    def cache_dir(self) -> Path:
+        """Derived data any process may rebuild (tool listings, the offline model's vectors and vocabulary)."""
+        return self.data_dir / "cache"
+
+    @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "echotune.sqlite3"
 

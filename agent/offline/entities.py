@@ -48,7 +48,7 @@ class Entities:
     def _vocab(self) -> dict[str, Any]:
         store = self.ctx.store
         key = f"{store.meta.get('catalog.bundled_sha256')}:{store.catalog.count()}"
-        path = self.ctx.config.data_dir / "cache" / "offline-vocab.json"
+        path = self.ctx.config.cache_dir / "offline-vocab.json"
         try:
             data = orjson.loads(path.read_bytes())
             if data.get("key") == key:

@@ -68,7 +68,7 @@ class OfflineChatModel(BaseChatModel):
 
         from echotune.agent.offline.embed import MiniLM
 
-        cache = self.ctx.config.data_dir / "cache" if self.ctx is not None else None
+        cache = self.ctx.config.cache_dir if self.ctx is not None else None
         return self._lazy("minilm", lambda: (MiniLM(cache=cache), ThreadpoolController()))
 
     def _encode(self, texts: list[str]) -> Any:
@@ -80,7 +80,7 @@ class OfflineChatModel(BaseChatModel):
         digest = tools_digest(self.tools_info)
 
         def build() -> Router:
-            cache = self.ctx.config.data_dir / "cache" / "offline-examples.npz" if self.ctx is not None else None
+            cache = self.ctx.config.cache_dir / "offline-examples.npz" if self.ctx is not None else None
             entities = self.entities()
             mask = entities.mask if entities is not None else (lambda text: text)
             examples = ExampleIndex(self.tools_info, self._encode, cache, mask)

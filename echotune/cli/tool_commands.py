@@ -139,13 +139,13 @@ def tool_commands(group_name: str) -> dict[str, Any]:
     marks = {"act": " [changes things]", "destroy": " [deletes data]"}
     commands: dict[str, Any] = {}
     for spec in _group_tools(group_name):
-        if spec.cli and spec.cli[0] == group_name:
-            single = typer.Typer(add_completion=False)
-            mark = marks.get(spec.effect, "")
-            single.command(spec.cli[1], help=spec.description + mark, short_help=spec.description.split(".")[0] + mark)(
-                tool_command(spec)
-            )
-            commands[spec.cli[1]] = typer.main.get_command(single)
+        assert spec.cli is not None
+        single = typer.Typer(add_completion=False)
+        mark = marks.get(spec.effect, "")
+        single.command(spec.cli[1], help=spec.description + mark, short_help=spec.description.split(".")[0] + mark)(
+            tool_command(spec)
+        )
+        commands[spec.cli[1]] = typer.main.get_command(single)
     return commands
 
 
@@ -156,8 +156,8 @@ def _group_tools(group_name: str) -> list[ToolSpec]:
     from echotune.tools.listings import tool_listings
 
     try:
-        listings = tool_listings(load_config().data_dir / "cache")
+        listings = tool_listings(load_config().cache_dir)
     except Exception:  # a broken configuration is doctor's to report, not a reason to lose the commands
-        return list(all_tools().values())
+        return [spec for spec in all_tools().values() if spec.cli and spec.cli[0] == group_name]
     know_modules({name: listing.module for name, listing in listings.items()})
     return [get_tool(name) for name, listing in listings.items() if listing.cli and listing.cli[0] == group_name]
