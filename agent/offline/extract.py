@@ -561,11 +561,11 @@ def playlist(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> An
     an earlier step made or listed."""
     if (q := _quoted(env)) is not None:
         return q
-    if env.ref_results and isinstance(env.ref_results[0][1].get("playlist"), dict):  # "take X back out of it"
+    if (last := last_playlist(env.ref_results)) is not None:  # "take X back out of it"
         m = env.search(re.compile(r"\b(?:back )?(?:to|from|in|into|on|onto|off|out of) (?:it|there)\b"))
         if m:
             env.use(m.start(), m.end())
-            return str(env.ref_results[0][1]["playlist"]["id"])
+            return str(last["id"])
     known = known_playlists(env.ref_results)
     for name_ in sorted(known, key=len, reverse=True):
         m = env.search(re.compile(rf"\b(?:to|from|in|into|on|onto|of|off|out of) (?:my |the )?({re.escape(name_)})"
@@ -585,6 +585,12 @@ def playlist(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> An
                 if isinstance(item, dict) and item.get("id"):
                     return item["id"]
     return MISSING
+
+
+def last_playlist(results: list[tuple[str, dict[str, Any]]]) -> dict[str, Any] | None:
+    """The playlist the newest result is about (made, filled or shown), so "it" can only mean that one."""
+    playlist = results[0][1].get("playlist") if results else None
+    return playlist if isinstance(playlist, dict) else None
 
 
 def known_playlists(results: list[tuple[str, dict[str, Any]]]) -> dict[str, str]:

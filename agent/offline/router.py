@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from echotune.agent.offline.extract import RELATIVE_VOLUME, Env, category, extract, known_playlists
+from echotune.agent.offline.extract import RELATIVE_VOLUME, Env, category, extract, known_playlists, last_playlist
 from echotune.agent.offline.lexicon import (
     ACTION_START,
     FOREIGN_WORDS,
@@ -241,7 +241,7 @@ class Router:
         if not names:
             return None
         alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        if _last_is_playlist(env.ref_results):  # "throw it in there", "what's on it now": the one just made
+        if last_playlist(env.ref_results) is not None:  # "throw it in there", "what's on it now": the one just made
             alternatives += "|it|there|that|this playlist|that playlist"
         target = rf"(?:my |the )?(?:{alternatives})(?: playlist)?(?: now| too| as well| please| again)?\W*$"
         actions = (
@@ -426,11 +426,6 @@ def intent_vocabulary(tools: dict[str, ToolInfo]) -> list[str]:
 def _regex_fragment(word: str) -> bool:
     """Pieces of regex syntax that look like letters ("favou" of favou?rite)."""
     return word in {"favou", "rite", "colou"}
-
-
-def _last_is_playlist(results: list[tuple[str, dict[str, Any]]]) -> bool:
-    """Whether the newest result is about one playlist (made, filled or shown), so "it" can only mean that."""
-    return bool(results) and isinstance(results[0][1].get("playlist"), dict)
 
 
 def _short(summary: str) -> str:
