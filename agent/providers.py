@@ -103,11 +103,16 @@ def api_key(config: Config, provider: str, environ: Mapping[str, str] | None = N
 
 def build_chat_model(choice: ProviderChoice, ctx: Context) -> BaseChatModel:
     """The LangChain chat model for a provider and model (tools are bound by the caller)."""
-    config = ctx.config
     if choice.provider == "offline":
         from echotune.agent.offline import OfflineChatModel
 
         return OfflineChatModel(ctx=ctx)
+    return remote_chat_model(choice, ctx.config)
+
+
+def remote_chat_model(choice: ProviderChoice, config: Config) -> BaseChatModel:
+    """The chat model of a provider that answers over HTTP: it needs the configuration (keys, base URLs), not
+    the user's data, which only the offline model reads."""
     if choice.provider == "gemini":
         from langchain_google_genai import ChatGoogleGenerativeAI
 

@@ -53,14 +53,6 @@ SAMPLE_SPEC = {
 """`history: sample`: a small generated Spotify download (both layouts), imported once into a template."""
 
 
-class FrozenClock:
-    def __init__(self, at: datetime):
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-
 def _config(base: Config, data_dir: Path) -> Config:
     """The person's configuration (keys, base URLs, prices) over a throwaway data folder and SQLite store."""
     return base.model_copy(
@@ -84,7 +76,6 @@ class Workspace:
         self.root = Path(tempfile.mkdtemp(prefix="echotune-evals-")) if root is None else Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.catalog_store = catalog_store
-        self.clock = FrozenClock(EVAL_NOW)
         self._lock = threading.Lock()
         self._export_lock = threading.Lock()
         self._templates: dict[str, _Template] = {}
@@ -92,7 +83,7 @@ class Workspace:
     def context(self, data_dir: Path, base: Config | None = None) -> Context:
         """A Context over a case (or template) folder; `base` gives the person's provider settings."""
         base = base or load_config({}, config_file=self.root / "absent.toml", environ={})
-        return Context.from_config(_config(base, data_dir), clock=self.clock, face="python")
+        return Context.from_config(_config(base, data_dir), clock=lambda: EVAL_NOW, face="python")
 
     def _warm(self, ctx: Context) -> CatalogIndex:
         """Load the catalog index, the offline model's caches and the recommender's index into the folder."""

@@ -29,7 +29,7 @@ def build_judge(
     """A judge on a provider's chat model; None for the offline provider (rubric checks are then skipped)."""
     if provider is None or provider == "offline":
         return None
-    from echotune.agent.providers import DEFAULT_MODELS, ProviderChoice, build_chat_model
+    from echotune.agent.providers import DEFAULT_MODELS, ProviderChoice, remote_chat_model
     from echotune.evals.judge import llm_judge
     from echotune.evals.replay import CachedChatModel
     from echotune.tools.errors import NotConfiguredError
@@ -39,17 +39,10 @@ def build_judge(
         raise NotConfiguredError(f"The {provider} judge needs a model name", hint="pass --judge-model NAME")
     inner = None
     if cache is None or cache.mode == "record":
-        inner = build_chat_model(ProviderChoice(provider, model), _ConfigOnly(config))  # type: ignore[arg-type]
+        inner = remote_chat_model(ProviderChoice(provider, model), config)
     if cache is None:
         return llm_judge(inner)
     return llm_judge(CachedChatModel(responses=cache, provider=provider, model_name=model, inner=inner))
-
-
-class _ConfigOnly:
-    """What building a remote provider's chat model reads from a Context: its configuration only."""
-
-    def __init__(self, config: Config):
-        self.config = config
 
 
 def evaluate(
