@@ -188,6 +188,13 @@ class SqliteStore:
         return version
 
 
+def upsert_tracks(conn: sqlite3.Connection, tracks: Iterable[Track]) -> int:
+    """Write tracks inside the caller's transaction (a newer copy of a track replaces the stored one)."""
+    rows = [_track_row(t) for t in tracks]
+    conn.executemany(f"INSERT OR REPLACE INTO tracks ({_TRACK_COLS}, match_key) VALUES ({', '.join('?' * 13)})", rows)
+    return len(rows)
+
+
 def _track_row(t: Track) -> tuple[Any, ...]:
     first = t.artists[0].name if t.artists else ""
     return (
@@ -238,12 +245,8 @@ class SqliteCatalog:
         return self.s.conn().execute("SELECT count(*) FROM tracks").fetchone()[0]
 
     def upsert(self, tracks: Iterable[Track]) -> int:
-        rows = [_track_row(t) for t in tracks]
         with self.s.tx() as conn:
-            conn.executemany(
-                f"INSERT OR REPLACE INTO tracks ({_TRACK_COLS}, match_key) VALUES ({', '.join('?' * 13)})", rows
-            )
-        return len(rows)
+            return upsert_tracks(conn, tracks)
 
     def get(self, track_id: str) -> Track | None:
         row = self.s.conn().execute(f"SELECT {_TRACK_COLS} FROM tracks WHERE id = ?", (track_id,)).fetchone()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from echotune.tools.models import ImportedFile, Play, PlayBatch, PlayColumns, PlayIdentity, PlayItem, PlayRecord, Track
-from echotune.tools.store.sqlite import _track_row, epoch_ms, from_epoch_ms
+from echotune.tools.store.sqlite import epoch_ms, from_epoch_ms, upsert_tracks
 
 if TYPE_CHECKING:
     import sqlite3
@@ -120,20 +120,12 @@ class SqlitePlays:
         how many were inserted. `progress(rows_written)` is called between chunks, inside the transaction."""
         users = {r.user for r in rows} | {u for u, _, _, _ in replace}
         with self.s.tx() as conn:
-            if tracks:
-                conn.executemany(
-                    "INSERT OR REPLACE INTO tracks (id, uri, title, artists, album_id, year, genres, popularity,"
-                    f" explicit, duration_ms, features, source, match_key) VALUES ({', '.join('?' * 13)})",
-                    [_track_row(t) for t in tracks],
-                )
+            upsert_tracks(conn, tracks)
             dims = _Dimensions(conn, rows, replace)
             for user, played_at, seq, key in replace:
                 iid = dims.items[user].get(key)
                 if iid is not None:
-                    conn.execute(
-                        "DELETE FROM plays WHERE user = ? AND played_at = ? AND item = ? AND seq = ?",
-                        (user, played_at, iid, seq),
-                    )
+                    _delete_play(conn, user, played_at, iid, seq)
             inserted = 0
             extra_ids = dims.extras  # by (user, id(extra dict)): `rows` keeps the dicts alive, so ids are stable
             fields = operator.attrgetter(
@@ -186,12 +178,7 @@ class SqlitePlays:
         progress: Callable[[int], None] | None,
     ) -> int:
         with self.s.tx() as conn:
-            if tracks:
-                conn.executemany(
-                    "INSERT OR REPLACE INTO tracks (id, uri, title, artists, album_id, year, genres, popularity,"
-                    f" explicit, duration_ms, features, source, match_key) VALUES ({', '.join('?' * 13)})",
-                    [_track_row(t) for t in tracks],
-                )
+            upsert_tracks(conn, tracks)
             keys = [i.track_key for i in batch.items]
             sql = "SELECT track_key, id FROM play_items WHERE user = ? AND track_key IN"
             found = _lookup(conn, sql, user, {*keys, *(k for u, _, _, k in replace if u == user)})
@@ -214,10 +201,7 @@ class SqlitePlays:
             for u, played_at, seq, key in replace:
                 iid = found.get(key) if u == user else None
                 if iid is not None:
-                    conn.execute(
-                        "DELETE FROM plays WHERE user = ? AND played_at = ? AND item = ? AND seq = ?",
-                        (user, played_at, iid, seq),
-                    )
+                    _delete_play(conn, user, played_at, iid, seq)
             inserted, plays = 0, batch.plays
             for start in range(0, len(plays), _BATCH_CHUNK):
                 before = conn.total_changes
@@ -347,6 +331,13 @@ class SqlitePlays:
             )
             _bump(conn, user)
         return deleted
+
+
+def _delete_play(conn: sqlite3.Connection, user: str, played_at: int, item: int, seq: int) -> None:
+    """Remove the stored play an exact one supersedes (its minute-precise copy from Account data)."""
+    conn.execute(
+        "DELETE FROM plays WHERE user = ? AND played_at = ? AND item = ? AND seq = ?", (user, played_at, item, seq)
+    )
 
 
 def _remember(conn: sqlite3.Connection, user: str, f: ImportedFile) -> None:
