@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -27,6 +28,8 @@ KINDS = ("music", "podcast", "audiobook")
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
 FEATURES = ("energy", "valence", "danceability", "acousticness", "tempo")
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -72,28 +75,26 @@ class Frame:
     def kind_of(self, part: slice) -> np.ndarray:
         return self.kind[part]
 
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """What `compute` derives from these plays, computed once per frame (a frame is rebuilt when the plays
+        change, so nothing kept here goes stale). Two threads may both compute it; the last one's is kept."""
+        with self._lock:
+            if key in self._meta:
+                return self._meta[key]
+        value = compute()
+        with self._lock:
+            self._meta[key] = value
+        return value
+
     # -- local time ---------------------------------------------------------------------------------------
     def local(self, tz: tzinfo, part: slice | None = None) -> np.ndarray:
         """Local wall-clock epoch ms (DST-exact) of the plays in `part` (computed once per time zone)."""
-        key = ("local", str(tz))
-        with self._lock:
-            full = self._meta.get(key)
-        if full is None:
-            full = _to_local(self.at, tz)
-            with self._lock:
-                self._meta[key] = full
+        full = self.memo(("local", str(tz)), lambda: _to_local(self.at, tz))
         return full if part is None else full[part]
 
     def months(self, tz: tzinfo, part: slice | None = None) -> tuple[np.ndarray, list[str]]:
         """Per play in `part`, the index of its local calendar month, and the month labels ("2024-05")."""
-        key = ("months", str(tz))
-        with self._lock:
-            cached = self._meta.get(key)
-        if cached is None:
-            cached = _months(self.local(tz))
-            with self._lock:
-                self._meta[key] = cached
-        index, first = cached
+        index, first = self.memo(("months", str(tz)), lambda: _months(self.local(tz)))
         if part is not None:
             index = index[part]
         if len(index) == 0:
@@ -124,10 +125,9 @@ class Frame:
 
     def genre_pairs(self, ctx: Context) -> tuple[list[str], np.ndarray, np.ndarray]:
         """(genre names, song index per pair, genre index per pair): every (song, genre) tag."""
-        with self._lock:
-            cached = self._meta.get("pairs")
-        if cached is not None:
-            return cached
+        return self.memo("pairs", lambda: self._genre_pairs(ctx))
+
+    def _genre_pairs(self, ctx: Context) -> tuple[list[str], np.ndarray, np.ndarray]:
         genres, _, _ = self.song_meta(ctx)
         names: dict[str, int] = {}
         song_idx, genre_idx = [], []
@@ -135,10 +135,7 @@ class Frame:
             for g in gs:
                 song_idx.append(s)
                 genre_idx.append(names.setdefault(g, len(names)))
-        out = (list(names), np.array(song_idx, dtype=np.int32), np.array(genre_idx, dtype=np.int32))
-        with self._lock:
-            self._meta["pairs"] = out
-        return out
+        return list(names), np.array(song_idx, dtype=np.int32), np.array(genre_idx, dtype=np.int32)
 
 
 def _to_local(at: np.ndarray, tz: tzinfo) -> np.ndarray:

@@ -363,12 +363,7 @@ def summarise(ctx: Context, args: InsightsSummaryInput) -> InsightsSummary:
     if part.stop <= part.start:
         raise NotFoundError(f"No plays in {period.label}", hint="try a longer period, e.g. --period all")
     key = ("insights_summary", part.start, part.stop, period.label, str(tz), args.top)
-    with f._lock:
-        parts = f._meta.get(key)
-    if parts is None:  # once per history generation (the frame is rebuilt when the plays change) and period
-        parts = _summary_parts(ctx, f, part, tz, args)
-        with f._lock:
-            f._meta[key] = parts
+    parts = f.memo(key, lambda: _summary_parts(ctx, f, part, tz, args))  # once per history generation and period
     return InsightsSummary(
         user=ctx.user,
         period=period.label,
