@@ -410,11 +410,10 @@ class _Run:
         if prep.status:
             return FileReport(file=src.name, layout=prep.layout, status=prep.status, videos=prep.records
                               if prep.status == "skipped-video" else 0, note=note), prep.bad  # type: ignore[arg-type]  # fmt: skip
-        layout = prep.layout
         task, total = _task(src), prep.records
         ctx.report(task, 0, total)
         if prep.ext is not None and prep.ext.plays:
-            fast = self._write_extended(step, prep)
+            fast = self._write_extended(step, prep, note)
             if fast is not None:
                 return fast
         cands = prep.candidates()
@@ -422,15 +421,13 @@ class _Run:
         found = dedupe(ctx, cands)
         for c in found.fresh:
             c.user = ctx.user
-        complete = not prep.bad and not prep.salvaged
-        remember = (ctx.user, ImportedFile(prep.digest, src.name, total, ctx.clock())) if complete else None
         skipped = len(prep.bad) + found.duplicates
         try:
             inserted = ctx.store.plays.add_rows(
                 found.fresh,
                 replace=found.replace,
                 tracks=learnt,
-                remember=remember,
+                remember=self._remember(src, prep),
                 progress=lambda n: ctx.report(task, min(total, skipped + n), total),
             )
         except Exception as exc:
@@ -438,20 +435,16 @@ class _Run:
         ctx.report(task, total, total)
         imported = inserted - len(found.replace)  # an exact play replacing its minute-precise copy is no new play
         self.skips += sum(1 for c in found.fresh if c.skipped and c.kind == "music")
-        report = FileReport(
-            file=src.name,
-            layout=layout,
-            status="salvaged" if prep.salvaged else "imported",
-            read=total,
-            imported=imported,
-            duplicates=total - len(prep.bad) - imported,
-            invalid=len(prep.bad),
-            merged=len(found.replace),
-            note=note,
-        )
-        return report, prep.bad
+        return _written(src, prep, imported, note, merged=len(found.replace)), prep.bad
 
-    def _write_extended(self, step: _Step, prep: Prepared) -> tuple[FileReport, Bad] | None:
+    def _remember(self, src: Source, prep: Prepared) -> tuple[str, ImportedFile] | None:
+        """The file to mark fully imported (a re-import then skips it unread); None when some of it was invalid
+        or cut off, so the next import reads it again."""
+        if prep.bad or prep.salvaged:
+            return None
+        return self.ctx.user, ImportedFile(prep.digest, src.name, prep.records, self.ctx.clock())
+
+    def _write_extended(self, step: _Step, prep: Prepared, note: str) -> tuple[FileReport, Bad] | None:
         """An extended-history file the fast way: link each distinct item once, recognise stored plays by
         identity, and write the rest as tuples (`PlaysRepo.add_batch`). None when minute-precise plays are stored
         around its times (Account data came first): then every candidate is matched one by one (`dedupe`)."""
@@ -464,7 +457,6 @@ class _Run:
         if any(not p.exact for p in stored):
             return None
         task, total = _task(src), prep.records
-        ctx.report(task, 0, total)
         probes = [
             Candidate(0, 0, 0, i.kind, i.title, i.artist, i.album, i.uri, False, True, {}, i.match_key)
             for i in ext.items
@@ -480,14 +472,12 @@ class _Run:
             if ident not in seen:
                 add_seen(ident)
                 add_fresh(play)
-        complete = not prep.bad and not prep.salvaged
-        remember = (ctx.user, ImportedFile(prep.digest, src.name, total, ctx.clock())) if complete else None
         skipped = total - len(fresh)
         try:
             imported = ctx.store.plays.add_batch(
                 PlayBatch(ctx.user, "import", items, ext.extras, fresh),
                 tracks=learnt,
-                remember=remember,
+                remember=self._remember(src, prep),
                 progress=lambda n: ctx.report(task, min(total, skipped + n), total),
             )
         except Exception as exc:
@@ -495,17 +485,7 @@ class _Run:
         ctx.report(task, total, total)
         music = [i.kind == "music" for i in items]
         self.skips += sum(1 for p in fresh if p[4] and music[p[1]])
-        report = FileReport(
-            file=src.name,
-            layout=prep.layout,
-            status="salvaged" if prep.salvaged else "imported",
-            read=total,
-            imported=imported,
-            duplicates=total - len(prep.bad) - imported,
-            invalid=len(prep.bad),
-            note="; ".join(filter(None, (step.note, prep.note))),
-        )
-        return report, prep.bad
+        return _written(src, prep, imported, note), prep.bad
 
     def summary(self, plan: list[_Step]) -> ImportReport:
         if self.linker.learnt:
@@ -527,6 +507,21 @@ class _Run:
             problems=problems[:MAX_PROBLEMS],
             problems_not_listed=max(0, len(problems) - MAX_PROBLEMS),
         )
+
+
+def _written(src: Source, prep: Prepared, imported: int, note: str, *, merged: int = 0) -> FileReport:
+    """The report line of a file whose plays were written: the rest of what it read were duplicates."""
+    return FileReport(
+        file=src.name,
+        layout=prep.layout,
+        status="salvaged" if prep.salvaged else "imported",
+        read=prep.records,
+        imported=imported,
+        duplicates=prep.records - len(prep.bad) - imported,
+        invalid=len(prep.bad),
+        merged=merged,
+        note=note,
+    )
 
 
 def _task(src: Source) -> str:
