@@ -1,9 +1,9 @@
-"""Serving over stdio (`echotune mcp`): stdout carries the protocol and nothing else.
+"""Serving over stdio (`echotune mcp`) once the mcp SDK has loaded: stdout carries the protocol and nothing else.
 
-The SDK's stdio transport points fd 1 at stderr while it serves, so a stray print or a library's log line
-cannot corrupt the stream. It drops lines that are not JSON-RPC without a word; JSON-RPC 2.0 asks for an
-error reply (-32700 parse error, -32600 invalid request, id null), which the relay here sends, and the
-server keeps serving.
+The wire is the one stdio_wire.py took over at start (fd 1 then points at stderr, so a stray print or a
+library's log line cannot corrupt the stream) and may have answered the handshake on already. The SDK's
+transport drops lines that are not JSON-RPC without a word; JSON-RPC 2.0 asks for an error reply (-32700
+parse error, -32600 invalid request, id null), which the relay here sends, and the server keeps serving.
 
 The tool modules are not imported to answer `tools/list` (the listing is cached, see tools/listings.py); once
 the client has the list, a background thread imports them and opens the store, while the client shows the
@@ -26,6 +26,8 @@ from pydantic import ValidationError
 if TYPE_CHECKING:
     from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
     from mcp.server.mcpserver import MCPServer
+
+    from echotune.mcp_server.stdio_wire import Input, Output
 
 log = logging.getLogger("echotune.mcp")
 
@@ -56,9 +58,9 @@ def warm_up_after_listing(server: MCPServer, warm_up: Callable[[], None]) -> Non
     server.middleware.append(middleware)
 
 
-async def serve_stdio(server: MCPServer) -> None:
+async def serve_stdio(server: MCPServer, stdin: Input, stdout: Output) -> None:
     lowlevel = server._lowlevel_server  # the SDK offers no public hook for undecodable lines
-    async with stdio_server() as (read_stream, write_stream):
+    async with stdio_server(stdin, stdout) as (read_stream, write_stream):  # type: ignore[arg-type]
         send, receive = anyio.create_memory_object_stream[SessionMessage | Exception](0)
 
         async def relay() -> None:

@@ -49,6 +49,22 @@ def mcp_data(tmp_path_factory: pytest.TempPathFactory, catalog_db: Path) -> Path
     return data
 
 
+def record_handshake(data_dir: Path) -> Path:
+    """Record the stdio handshake into a data dir's cache, as a server's first start would; its path."""
+    from echotune.mcp_server import handshake
+    from echotune.mcp_server.events import server_context
+    from echotune.mcp_server.server import build_server
+
+    config = load_config({"data_dir": data_dir}, config_file=data_dir / "absent.toml", environ={})
+    ctx = server_context(config)
+    try:
+        path = handshake.cache_path(config.cache_dir)
+        handshake.save(path, anyio.run(handshake.record, build_server(ctx)))
+    finally:
+        ctx.close()
+    return path
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

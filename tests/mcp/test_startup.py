@@ -174,3 +174,70 @@ def test_after_listing_tools_the_stdio_server_warms_up_in_the_background(tmp_pat
         finally:
             killer.cancel()
         assert "warming up failed" not in proc.stderr.read()
+
+
+def _handshake(data: Path, version: str) -> tuple[dict, dict, dict, str]:
+    """One server start: initialize at `version`, tools/list, a tool call; the three replies and its stderr."""
+    init = {"jsonrpc": "2.0", "id": "init", "method": "initialize",
+            "params": {"protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}  # fmt: skip
+    with subprocess.Popen([EXE, "mcp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, env=server_env(data)) as proc:  # fmt: skip
+        assert proc.stdin and proc.stdout and proc.stderr
+        killer = threading.Timer(120, proc.kill)  # a hung server fails the test instead of hanging it
+        killer.start()
+        try:
+            proc.stdin.write(json.dumps(init) + "\n")
+            proc.stdin.flush()
+            initialized = json.loads(proc.stdout.readline())
+            proc.stdin.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
+            proc.stdin.write('{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n')
+            proc.stdin.write('{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"settings_get"}}\n')
+            proc.stdin.close()  # everything asked is answered before the server exits
+            listed, called = (json.loads(line) for line in proc.stdout.read().splitlines())
+            assert proc.wait(30) == 0
+        finally:
+            killer.cancel()
+        return initialized, listed, called, proc.stderr.read()
+
+
+def test_later_starts_answer_the_handshake_from_the_recording_of_the_first(tmp_path: Path) -> None:
+    """The first start leaves the handshake to the SDK and records the SDK's answers; the next ones answer
+    from the recording before the SDK has loaded, byte for byte what the SDK said, in every protocol version
+    (an unknown one is offered the latest), and the SDK still serves the calls that follow."""
+    cache = tmp_path / "cache"
+    for version in ("2025-06-18", "2024-11-05", "1999-01-01"):
+        first = _handshake(tmp_path, version) if version == "2025-06-18" else None
+        later = _handshake(tmp_path, version)
+        assert "handshake answered from the cache" in later[3] and "differs" not in later[3], later[3]
+        assert later[0]["id"] == "init" and later[0]["result"]["serverInfo"]["name"] == "echotune"
+        assert later[0]["result"]["protocolVersion"] == ("2025-11-25" if version == "1999-01-01" else version)
+        assert len(later[1]["result"]["tools"]) == len(all_tools())
+        assert later[2]["id"] == 3 and later[2]["result"]["isError"] is False
+        if first is not None:
+            assert "handshake left to the SDK" in first[3]
+            assert first[:2] == later[:2]
+            assert [p.name.split("-")[1] for p in cache.glob("mcp-handshake-*.json")] == ["handshake"]
+
+
+def test_a_recording_the_sdk_disagrees_with_is_dropped_and_recorded_again(tmp_path: Path) -> None:
+    _handshake(tmp_path, "2025-06-18")
+    (recording,) = (tmp_path / "cache").glob("mcp-handshake-*.json")
+    tampered = orjson.loads(recording.read_bytes())
+    tampered["answers"]["2025-06-18"]["initialize"]["instructions"] = "stale"
+    recording.write_bytes(orjson.dumps(tampered))
+    served, _, _, stderr = _handshake(tmp_path, "2025-06-18")
+    assert served["result"]["instructions"] == "stale"  # answered before the SDK could know better ...
+    assert "differs from the server's own answer" in stderr  # ... but checked against it once it loaded
+    again, _, _, stderr = _handshake(tmp_path, "2025-06-18")
+    assert "handshake left to the SDK" in stderr and again["result"]["instructions"] != "stale"
+    assert recording.exists() and orjson.loads(recording.read_bytes()) != tampered
+
+
+def test_an_unreadable_recording_is_ignored(tmp_path: Path) -> None:
+    _handshake(tmp_path, "2025-06-18")
+    (recording,) = (tmp_path / "cache").glob("mcp-handshake-*.json")
+    recording.write_text("{not json")
+    initialized, listed, called, stderr = _handshake(tmp_path, "2025-06-18")
+    assert "ignoring the unreadable MCP handshake cache" in stderr and "handshake left to the SDK" in stderr
+    assert initialized["result"]["serverInfo"]["name"] == "echotune" and called["result"]["isError"] is False
+    assert len(listed["result"]["tools"]) == len(all_tools())

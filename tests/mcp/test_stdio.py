@@ -17,7 +17,16 @@ import pytest
 from echotune.mcp_server.auth import required_scope
 from echotune.mcp_server.resources import offered
 from echotune.tools.registry import all_tools
-from tests.mcp.conftest import EXE, Remote, context_for, remote, server_env, stdio_session, text_of
+from tests.mcp.conftest import (
+    EXE,
+    Remote,
+    context_for,
+    record_handshake,
+    remote,
+    server_env,
+    stdio_session,
+    text_of,
+)
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +36,10 @@ def wire(mcp_data: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def stdio(mcp_data: Path, wire: Path) -> Iterator[Remote]:
-    """One stdio server for the module, its stdout copied to a file on the way to the client."""
+    """One stdio server for the module, its stdout copied to a file on the way to the client. The handshake is
+    recorded first, as by an earlier start, so the server answers it before the SDK has loaded (a first start,
+    which leaves it to the SDK, is tested in test_startup.py)."""
+    record_handshake(mcp_data)
     command = ["sh", "-c", f"{shlex.quote(EXE)} mcp | tee {shlex.quote(str(wire))}"]
     with (mcp_data / "stderr.log").open("w") as errlog, remote(lambda: stdio_session(mcp_data, errlog, command)) as r:
         yield r
@@ -138,7 +150,7 @@ def test_prompts_with_arguments(stdio: Remote) -> None:
     assert "Build me a playlist: road trip." in text and "Length: 12 tracks" in text and "${" not in text
 
 
-def test_stdout_is_only_json_rpc(stdio: Remote, wire: Path) -> None:
+def test_stdout_is_only_json_rpc(stdio: Remote, wire: Path, mcp_data: Path) -> None:
     for name in all_tools():
         stdio.call_tool(name, {})
     for resource in offered():
@@ -150,6 +162,7 @@ def test_stdout_is_only_json_rpc(stdio: Remote, wire: Path) -> None:
     stdio.ping()
     lines = wire.read_text(encoding="utf-8").splitlines()
     assert len(lines) > len(all_tools())
+    assert "handshake answered from the cache" in (mcp_data / "stderr.log").read_text()
     for line in lines:
         message = json.loads(line)
         assert message["jsonrpc"] == "2.0" and ("id" in message or "method" in message), line[:200]
