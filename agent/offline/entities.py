@@ -66,11 +66,11 @@ class Entities:
         index = self.ctx.catalog
         names: dict[str, str] = {}
         raw_genres: set[str] = set()
-        for track in index.tracks:
-            raw_genres.update(track.genres)
-            for artist in track.artists:
-                if artist.name not in names:
-                    names[artist.name] = normalize(artist.name)
+        for entry in index.entries:
+            raw_genres.update(entry.genres)
+            for name in entry.artist_names:
+                if name not in names:
+                    names[name] = normalize(name)
         artists: dict[str, str] = {}
         for name, norm in names.items():
             if norm:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from echotune.tools.errors import ConflictError, NotFoundError
-from echotune.tools.models import ArtistRef, AudioFeatures, Event, Feedback, Play, SettingsChange, Track
+from echotune.tools.models import ArtistRef, AudioFeatures, CatalogEntry, Event, Feedback, Play, SettingsChange, Track
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -49,6 +49,11 @@ def test_catalog_round_trip(store) -> None:
     assert store.catalog.get("missing") is None
     assert set(store.catalog.get_many([full.id, "missing"])) == {full.id}
     assert [t.id for t in store.catalog.all()] == [track(1).id, track(2).id]
+    assert list(store.catalog.entries()) == [CatalogEntry.of(t) for t in store.catalog.all()]
+    assert [(e.has_features, e.genres, e.artist_names) for e in store.catalog.entries()] == [
+        (True, ("soul", "funk"), ("Artist 1",)),
+        (False, (), ("Artist 2",)),
+    ]
     store.catalog.upsert([track(1, year=2001)])
     assert store.catalog.get(full.id).year == 2001 and store.catalog.count() == 2
 

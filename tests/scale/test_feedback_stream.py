@@ -54,7 +54,7 @@ def run_worker(
 
 
 def likes(ctx: Context, n: int) -> list[Feedback]:
-    ids = [t.id for t in ctx.catalog.tracks[:n]]
+    ids = [t.id for t in ctx.catalog.entries[:n]]
     t0 = datetime(2026, 11, 1, tzinfo=UTC)
     return [
         Feedback(user=f"user{i % 3}", track_id=tid, kind="like", at=t0 + timedelta(seconds=i), event_id=f"e{i}")

@@ -44,7 +44,7 @@ def test_play_and_time_passing(ctx: Context, clock) -> None:
 
 def test_queue_then_context(ctx: Context, clock) -> None:
     call_tool(ctx, "player_play", {"what": f"spotify:album:{BEATLES_1}"})
-    album = [t.id for t in ctx.catalog.tracks if t.album_id == BEATLES_1]
+    album = [t.id for t in ctx.catalog.entries if t.album_id == BEATLES_1]
     assert now_playing(ctx).item.id == album[0] and now_playing(ctx).context_uri == f"spotify:album:{BEATLES_1}"
     call_tool(ctx, "queue_add", {"track": SOMETHING})
     queue = call_tool(ctx, "queue_show")
@@ -111,7 +111,7 @@ def test_repeat_and_shuffle(ctx: Context, clock) -> None:
     assert now_playing(ctx).item.id == HEY_JUDE, "repeat context wraps around"
     assert now_playing(ctx).repeat == "context"
 
-    album = [t.id for t in ctx.catalog.tracks if t.album_id == BEATLES_1]
+    album = [t.id for t in ctx.catalog.entries if t.album_id == BEATLES_1]
     call_tool(ctx, "player_play", {"what": f"spotify:album:{BEATLES_1}"})
     orders = set()
     for _ in range(6):
@@ -273,7 +273,7 @@ def test_concurrent_commands_lose_nothing(ctx: Context) -> None:
     import threading
 
     call_tool(ctx, "player_play", {"what": "hey jude"})
-    ids = [t.id for t in ctx.catalog.tracks[:24]]
+    ids = [t.id for t in ctx.catalog.entries[:24]]
     errors: list[Exception] = []
 
     def add(chunk: list[str]) -> None:

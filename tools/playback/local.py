@@ -316,12 +316,12 @@ class LocalPlayer:
             entries, _ = self.ctx.store.local_playlists.items(playlist.id, limit=10_000)
             ids = [e.track_id for e in entries]
         else:
-            tracks = self.ctx.catalog.tracks
+            entries = self.ctx.catalog.entries
             if kind == "album":
-                ids = [t.id for t in tracks if t.album_id == id_]
+                ids = [e.id for e in entries if e.album_id == id_]
             else:
-                by = [t for t in tracks if any(a.id == id_ for a in t.artists)]
-                ids = [t.id for t in sorted(by, key=lambda t: -(t.popularity or 0))[:50]]
+                by = [e for e in entries if id_ in e.artist_ids]
+                ids = [e.id for e in sorted(by, key=lambda e: -(e.popularity or 0))[:50]]
         if not ids:
             raise NotFoundError(f"The local catalog has no tracks for {uri}")
         return ids

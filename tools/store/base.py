@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # annotations only: opening a store (or a server's start-up) 
     from echotune.tools.models import (
         ApiToken,
         AuditEntry,
+        CatalogEntry,
         Event,
         Feedback,
         ImportedFile,
@@ -47,6 +48,8 @@ class CatalogRepo(Protocol):
         """Map normalised "title|artist" keys to track ids (see tools.text.match_key)."""
 
     def all(self) -> Iterator[Track]: ...
+    def entries(self) -> Iterator[CatalogEntry]:
+        """Every track, ordered by id, as the search index needs it (cheap: no Track is built)."""
 
 
 class SettingsRepo(Protocol):

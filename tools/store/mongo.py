@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from echotune.tools.errors import ConflictError, NotConfiguredError, NotFoundError, UpstreamError
 from echotune.tools.models import (
+    CatalogEntry,
     Event,
     Feedback,
     ImportedFile,
@@ -221,6 +222,15 @@ class MongoCatalog:
     def all(self) -> Iterator[Track]:
         for doc in self.c.find({}).sort("_id", 1):
             yield self._track(doc)
+
+    def entries(self) -> Iterator[CatalogEntry]:
+        for d in self.c.find({}, {"uri": 0, "duration_ms": 0, "match_key": 0}).sort("_id", 1):
+            credited = d.get("artists") or []
+            yield CatalogEntry(
+                d["_id"], d["title"], tuple(a.get("id") for a in credited), tuple(a["name"] for a in credited),
+                d.get("album_id"), d.get("year"), tuple(d.get("genres") or ()), d.get("popularity"),
+                bool(d.get("explicit")), d.get("features") is not None, d.get("source", "bundled"),
+            )  # fmt: skip
 
 
 class MongoSettings:

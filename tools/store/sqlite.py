@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from echotune.tools.errors import ConflictError, NotConfiguredError, NotFoundError
-from echotune.tools.models import Event, Feedback, SettingsChange, StoredSettings, Track
+from echotune.tools.models import CatalogEntry, Event, Feedback, SettingsChange, StoredSettings, Track
 from echotune.tools.text import match_key
 
 BUSY_TIMEOUT_MS = 10_000
@@ -284,6 +284,29 @@ class SqliteCatalog:
     def all(self) -> Iterator[Track]:
         for row in self.s.conn().execute(f"SELECT {_TRACK_COLS} FROM tracks ORDER BY id"):
             yield _track(row)
+
+    def entries(self) -> Iterator[CatalogEntry]:
+        sql = (
+            "SELECT id, title, artists, album_id, year, genres, popularity, explicit, features IS NOT NULL, source "
+            "FROM tracks ORDER BY id"
+        )
+        for (
+            id_,
+            title,
+            artists,
+            album_id,
+            year,
+            genres,
+            popularity,
+            explicit,
+            has_features,
+            source,
+        ) in self.s.conn().execute(sql):
+            credited = orjson.loads(artists)
+            yield CatalogEntry(
+                id_, title, tuple(a.get("id") for a in credited), tuple(a["name"] for a in credited), album_id,
+                year, tuple(orjson.loads(genres)), popularity, bool(explicit), bool(has_features), source,
+            )  # fmt: skip
 
 
 class SqliteSettings:
