@@ -17,17 +17,17 @@ from functools import cache
 from typing import Any
 
 from echotune.agent.offline.entities import Entities, track_refs
-from echotune.agent.offline.lexicon import NUMBER_WORDS, ORDINALS, REFERENCE
+from echotune.agent.offline.lexicon import FILLER, NUMBER_WORDS, ORDINALS, REFERENCE
 from echotune.agent.offline.periods import Period, find_period
 from echotune.agent.offline.toolinfo import FieldSpec, ToolInfo, field_specs
-from echotune.tools.text import normalize
+from echotune.tools.text import normalize, song_name
 
 MISSING: Any = object()
 
 # -- leading and trailing words that carry intent or politeness, not the thing asked about --------------------
 _NUMS = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
 LEAD = re.compile(
-    r"^(?:(?:please|pls|kindly|ok|okay|echotune|hey echotune|hi echotune|so|now|just|also|then|and|y|und|et|actually|"
+    r"^(?:(?:please|pls|kindly|ok|okay|echotune|hey echotune|hi echotune|so|now|just|also|then|and|but|y|und|et|actually|"
     r"oh|hmm|hm|well|um|uh|alright|right)\s+"
     r"|(?:can|could|would|will) (?:you|i|we)\s+"
     r"|(?:i want to|i wanna|id like to|i would like to|i need to|i want|id like|i would like|lets|let s|go ahead and)\s+"
@@ -49,7 +49,7 @@ TRAIL = re.compile(
     r"(?:\s+(?:please|for me|in (?:the|your) catalog(?:ue)?|from the catalog(?:ue)?|on spotify|to (?:the|my) queue|"
     r"na fila|a la cola|in coda|alla coda|in die warteschlange|a la file dattente|"
     r"(?:back )?(?:to|from|in|into|off|out of) my (?:library|liked songs|likes|saved songs|saved tracks|favou?rites)|"
-    r"next|now|again|thanks?|thank you|right now|for me please|bitte|por favor|sil te plait|svp|pls|plz|thx))+$"
+    r"next|now|again|thanks?|thank you|right now|for me please|bitte|por favor|sil te plait|svp|pls|plz|thx|but|and|or))+$"
 )
 SEED_CUE = re.compile(
     r"\b(?:like|similar to|such as|in the style of|that sounds? like|reminds? me of|in the vein of|along the lines of|"
@@ -121,6 +121,16 @@ FALSE_WORDS = re.compile(
     r"\b(off|disable|disabled|false|no|dont|do not|stop|hide|exclude|block|never|without|no longer|turn off|"
     r"deactivate|not)\b"
 )
+POLITE_TAIL = re.compile(r"(?:\s+(?:please|pls|plz|thanks?|thank you|thx|bitte|por favor|svp|per favore))+$", re.I)
+"""Politeness after a name ("named Sunday Coffee pls") is not part of it."""
+LOCAL_NEGATION = re.compile(
+    r"\b(?:no|not|dont|do not|without|skip|skipping|except|exclude|excluding|leave out|leaving out|ignore|"
+    r"ignoring|never|havent|hasnt|off)\b"
+)
+"""Words that negate the option they stand next to ("but skip the top tracks part")."""
+UNIT_WORDS = {"minutes": r"m|min|mins|minutes?", "seconds": r"s|secs?|seconds?", "hours": r"h|hrs?|hours?",
+              "days": r"d|days?", "weeks": r"w|weeks?", "percent": r"%|percent"}  # fmt: skip
+"""An optional number field named for its unit ("gap_minutes") takes the one number given in that unit."""
 FLOAT = re.compile(r"(?<![\d.])(\d+(?:[.,]\d+)?)\s*(%|percent|prozent|por ciento)?")
 SETTING_SYNONYMS: dict[str, tuple[str, ...]] = {
     "recommendation.diversity": ("diversity", "diverse", "variety", "varied", "vielfalt", "diversidad", "diversitat",
@@ -422,8 +432,8 @@ def _enum_for_period(values: tuple[Any, ...], p: Period) -> Any:
 
 def period(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
     p = _period(env, args)
-    if p is None:
-        return MISSING
+    if p is None:  # no date words; an enum may still be named ("short term")
+        return enum(f, env, tool, args) if f.kind == "enum" else MISSING
     if f.kind == "enum":
         return _enum_for_period(f.enum, p)
     if f.kind in ("str", "any"):
@@ -531,7 +541,8 @@ def device(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
 
 
 def path(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
-    found = re.findall(r"(?:~|\.{0,2}/)?[\w./~-]*[\w-]+\.(?:json|zip)\b|(?:~|/)[\w./-]+", env.raw)
+    found = re.findall(r"(?:~|\.{0,2}/)?[\w./~-]*[\w-]+\.(?:json|zip|html?|csv|png|svg|txt|md)\b|(?:~|/)[\w./-]+",
+                       env.raw)  # fmt: skip
     if not found:
         return MISSING
     return found if f.kind == "list" else found[0]
@@ -548,7 +559,7 @@ def name(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
     m = re.search(r"\b(?:called|named|titled|name it|call it|llamada|genannt|appelee)\s+(.+?)(?:\s+(?:with|and|"
                   r"for|from)\b|$)", env.raw, re.I)  # fmt: skip
     if m:
-        return m.group(1).strip().strip(".!?")
+        return POLITE_TAIL.sub("", m.group(1).strip().strip(".!?")) or MISSING
     if f.required:  # "new playlist chill evenings", "make a playlist for running"
         rest = re.sub(r"\b(playlists?|create|make|new|start|build|an?|for)\b", " ", env.residual())
         rest = " ".join(rest.split())
@@ -722,18 +733,35 @@ def boolean(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any
         if re.search(r"\b(all|every\w*|whole|entire|complete)\b", env.text) or tool.effect == "destroy":
             return True
         return MISSING
-    words = [w for w in re.split(r"[_\W]+", f.name.lower()) if len(w) >= 4 and w not in ("include", "allow")]
-    mentioned = any(re.search(rf"\b{w}", env.text) for w in words)
-    if f.name.lower() in ("state", "enabled", "on", "active", "value"):
-        mentioned = True
-    if not mentioned:
+    if name in ("state", "enabled", "on", "active", "value"):
+        return not FALSE_WORDS.search(env.text)
+    words = [w for w in re.split(r"[_\W]+", name) if len(w) >= 3 and w not in ("include", "allow")]
+    negative = [w for w in words if LOCAL_NEGATION.fullmatch(w)]  # "exclude_heard": yes means leaving out
+    mentions = [m for w in words if w not in negative for m in re.finditer(rf"\b{w}", env.text)]
+    if not mentions:
+        return MISSING
+    for m in mentions:  # "skip the top tracks part", "top tracks off": the option named, and negated beside it
+        window = max(0, m.start() - 24)
+        before, after = env.text[window : m.start()], env.text[m.end() : m.end() + 12]
+        negation = LOCAL_NEGATION.search(before)
+        if negation or re.match(r"\W*(\w+\s+)?(off|no)\b", after):
+            env.use(window + negation.start() if negation else m.start(), m.end())  # the option, not free text
+            return bool(negative)
+        if negative and re.search(r"\b(include|including|with|keep|even)\b", before):
+            return False
+    if negative:
         return MISSING
     return not FALSE_WORDS.search(env.text)  # "shuffle my music" is shuffle on
 
 
 def number(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
     if not f.required:
-        return MISSING
+        unit = UNIT_WORDS.get(f.name.lower().rsplit("_", 1)[-1])
+        found = {m.group(1) for m in re.finditer(rf"\b(\d+)\s*(?:{unit})\b", env.text)} if unit else set()
+        if len(found) != 1:
+            return MISSING
+        value = float(found.pop())
+        return int(f.clamp(value)) if f.kind == "int" else f.clamp(value)
     m = FLOAT.search(env.raw)
     if not m:
         return MISSING
@@ -802,7 +830,7 @@ def track(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
     if many and len(titles) > 1 and not all(env.entities.tracks(t, by, limit=1) for t in titles):
         titles = [phrase]
     values: list[str] = []
-    for title in titles:
+    for title in (_whole_title(t, env) for t in titles):
         found = env.entities.tracks(title, by, limit=(limit or 5) if not title else 1)
         if not found:
             env.notes.append(f"I couldn't find “{title or by}” in the catalog.")
@@ -817,6 +845,28 @@ def track(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
     if not values:
         return MISSING
     return values[: limit or len(values)] if many else values[0]
+
+
+def _whole_title(phrase: str, env: Env) -> str:
+    """The catalog title the words around `phrase` spell when the phrase itself is none: 'take take on me off
+    of it' leaves 'on me off of it' (the verb and a typo taken as words of the request) inside 'take on me';
+    'seven nation army' loses 'seven' to a count. The longest run of 2-6 words of the request that overlaps
+    the phrase, is exactly a title and is not made of request words only wins."""
+    entities = env.entities
+    at = env.text.find(phrase)
+    if entities is None or at < 0 or normalize(song_name(phrase)) in entities.titles:
+        return phrase
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", env.text)]
+    best = ""
+    for i in range(len(spans)):
+        for j in range(i + 2, min(i + 6, len(spans)) + 1):
+            start, end = spans[i][0], spans[j - 1][1]
+            run = env.text[start:end]
+            overlaps = start < at + len(phrase) and end > at
+            meaningful = re.sub(FILLER, " ", run).strip()  # not a title made of request words ("this song")
+            if overlaps and meaningful and len(run) > len(best) and normalize(song_name(run)) in entities.titles:
+                best = run
+    return best or phrase
 
 
 def text(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:

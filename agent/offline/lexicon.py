@@ -605,6 +605,17 @@ ACTION_START = re.compile(
     r"zeig\w*|muestra\w*|montre\w*)\b"
 )
 
+SAME_STEP = re.compile(
+    r"^(?:save|store|write|keep|name|call|title) (?:it|this|that|them|the (?:report|file|playlist|list|results?))"
+    r"(?: (?:as|to|in|into|under))? \S"
+)
+"""A clause that names what the first step makes ("... and save it as wrapped-2024.html"): not a second step."""
+PLAYLIST_WITH_SONGS = re.compile(
+    r"^(?P<head>.*\b(?:create|make|start|build|new)\b.*?\bplaylists?\b.*?\b(?:called|named|titled)\s+.+?)\s+with\s+"
+    r"(?P<songs>.+?)[.!?]*$",
+    re.I,
+)
+"""'make a playlist called Gym Mix with Seven Nation Army and Take on Me': these songs, not ones like them."""
 REFERENCE = re.compile(
     r"\b(it|them|those|these|that|this|they|the (first|second|third|last|top) (one|track|song|result)s?|"
     r"the (results?|tracks|songs)|los|las|sie|les|eso|esas|esos|whatevers playing|whats playing|what is playing)\b"

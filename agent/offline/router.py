@@ -24,8 +24,10 @@ from echotune.agent.offline.lexicon import (
     FOREIGN_WORDS,
     GREETING,
     IDENTITY,
+    PLAYLIST_WITH_SONGS,
     REFERENCE,
     REFUSE,
+    SAME_STEP,
     STEP_SPLIT,
     THANKS,
     TOOL_PHRASES,
@@ -33,7 +35,7 @@ from echotune.agent.offline.lexicon import (
 )
 from echotune.agent.offline.toolinfo import FieldSpec, ToolInfo
 from echotune.prompts import load
-from echotune.tools.text import normalize
+from echotune.tools.text import normalize, song_name
 
 SURE = 0.62  # combined score above which a tool is taken without a second thought
 ENOUGH = 0.42  # below this, the request is unclear
@@ -192,10 +194,24 @@ class Router:
         on_playlist = self._on_known_playlist(text, env_factory(raw))
         if on_playlist is not None:
             return self._with_args(on_playlist, raw, env_factory)
+        raw = self._songs_for_new_playlist(raw, env_factory)
+        text = normalize(raw)
         two = self._two_steps(raw, text, env_factory)
         if two is not None:
             return two
         return self._one(raw, text, env_factory)
+
+    def _songs_for_new_playlist(self, raw: str, env_factory: Callable[[str], Env]) -> str:
+        """'a playlist called X with A and B', where A and B are songs of the catalog, is two steps: create X,
+        then put A and B on it (with words that are not titles, 'with upbeat songs', it asks for ones like that)."""
+        m = PLAYLIST_WITH_SONGS.match(raw)
+        entities = env_factory(raw).entities if m else None
+        if m is None or entities is None:
+            return raw
+        parts = [p for p in re.split(r"\s*(?:,|&|\band\b)\s*", m["songs"]) if p.strip()]
+        if not parts or not all(normalize(song_name(p)) in entities.titles for p in parts):
+            return raw
+        return f"{m['head']} and put {m['songs']} on it"
 
     def _choose(self, text: str) -> tuple[Scored | None, Scored | None]:
         rules = {n: w for n, w in self.rule_scores(text).items() if n in self.tools}
@@ -299,7 +315,7 @@ class Router:
     def _two_steps(self, raw: str, text: str, env_factory: Callable[[str], Env]) -> Plan | None:
         for m in STEP_SPLIT.finditer(text):
             left, right = text[: m.start()].strip(), text[m.end() :].strip()
-            if len(left.split()) < 2 or not ACTION_START.match(right):
+            if len(left.split()) < 2 or not ACTION_START.match(right) or SAME_STEP.match(right):
                 continue
             first, _ = self._choose(left)
             second, _ = self._choose(right)

@@ -130,6 +130,14 @@ def test_arguments_from_the_schema(today: OfflineChatModel, text: str, tool: str
          {"limit": 8, "name": "Beatles Mood", "seed_tracks": ["1eT2CjXwFXNx6oY5ydvzKU"]}),
         ("quali sono gli artisti che ho ascoltato di più nel 2024?", "history_top", {"what": "artists", "period": "2024"}),
         ("skip ahead to 2:15", "player_seek", {"position": "135"}),
+        ("sync my recently played from spotify, but skip the top tracks part", "spotify_sync",
+         {"recent": True, "top": False}),
+        ("pull up my top artists from spotify, short term", "library_top", {"kind": "artists", "time_range": "short_term"}),
+        ("how long are my sessions? count any break over 15 min as a new one", "history_sessions", {"gap_minutes": 15}),
+        ("make an html report of my 2024 listening and save it as wrapped-2024.html", "insights_report",
+         {"period": "2024", "out": "wrapped-2024.html"}),
+        ("new private playlist named Sunday Coffee pls", "playlist_create", {"name": "Sunday Coffee"}),
+        ("recommend some songs but leave out what i've heard", "recommend_tracks", {"exclude_heard": True}),
     ],
 )  # fmt: skip
 def test_arguments_for_tools(full: OfflineChatModel, text: str, tool: str, args: dict[str, Any]) -> None:
@@ -162,6 +170,19 @@ def test_two_step_request_feeds_the_first_result_to_the_second(today: OfflineCha
     first_id = json.loads(turn[2].content)["tracks"][0]["id"]
     assert calls[1]["args"] == {"track": first_id}
     assert "Bohemian Rhapsody — Queen" in turn[-1].text and "bpm" in turn[-1].text
+
+
+def test_a_new_playlist_with_named_songs_gets_those_songs(today: OfflineChatModel, ctx: Context) -> None:
+    model = OfflineChatModel(ctx=ctx).bind_tools(langchain_tools())
+    turn = run_turn(model, ctx, [], "make a playlist called Gym Mix with Seven Nation Army and Take on Me")
+    calls = [c for m in turn if isinstance(m, AIMessage) for c in m.tool_calls]
+    assert [c["name"] for c in calls] == ["playlist_create", "playlist_add_tracks"]
+    assert calls[0]["args"] == {"name": "Gym Mix"}
+    added = [ctx.store.catalog.get(t).title for t in calls[1]["args"]["tracks"]]
+    assert sorted(added) == ["Seven Nation Army", "Take on Me"]
+    # words that are not titles ask for songs like them
+    turn = run_turn(model, ctx, [], "make a playlist called Lift with loud fast songs")
+    assert [c["name"] for m in turn if isinstance(m, AIMessage) for c in m.tool_calls] == ["recommend_playlist"]
 
 
 def test_two_step_plan(full: OfflineChatModel) -> None:
