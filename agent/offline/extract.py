@@ -101,8 +101,9 @@ ENUM_SYNONYMS: dict[str, tuple[str, ...]] = {
                 "artistes", "who"),
     "genres": ("genres", "genre", "styles", "kinds of music", "generos"),
     "off": ("off", "stop", "disable", "no repeat", "dont repeat", "no more", "stop repeating", "aus", "ausschalten",
-            "desactiva", "desactive", "disattiva", "desliga", "apaga"),
-    "track": ("this song", "this track", "the song", "the track", "one song", "current song"),
+            "desactiva", "desactive", "disattiva", "desliga", "apaga", "quita", "quitar", "spegni"),
+    "track": ("this song", "this track", "the song", "the track", "one song", "current song", "this one",
+              "this on loop", "this on repeat", "it on loop", "it on repeat", "loop this", "loop it", "repeat this"),
     "context": ("album", "playlist", "everything", "all", "the queue"),
     "album": ("albums",),
     "running": ("run", "running", "jogging", "a jog", "courir", "correr", "laufen", "joggen", "correre", "corsa"),
@@ -119,7 +120,7 @@ ENUM_SYNONYMS: dict[str, tuple[str, ...]] = {
 TRUE_WORDS = re.compile(r"\b(on|enable|enabled|true|yes|allow|show|include|turn on|start|activate|use)\b")
 FALSE_WORDS = re.compile(
     r"\b(off|disable|disabled|false|no|dont|do not|stop|hide|exclude|block|never|without|no longer|turn off|"
-    r"deactivate|not)\b"
+    r"deactivate|not|quita|quitar|desactiva\w*|apaga\w*|desliga\w*|spegni|disattiva\w*|ausschalten|ausmachen)\b"
 )
 POLITE_TAIL = re.compile(r"(?:\s+(?:please|pls|plz|thanks?|thank you|thx|bitte|por favor|svp|per favore))+$", re.I)
 """Politeness after a name ("named Sunday Coffee pls") is not part of it."""
@@ -159,6 +160,25 @@ COUNTRIES = {"germany": "DE", "deutschland": "DE", "france": "FR", "spain": "ES"
              "australia": "AU", "india": "IN", "argentina": "AR", "poland": "PL"}  # fmt: skip
 
 
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_ONES = "one|two|three|four|five|six|seven|eight|nine"
+SPELLED_AMOUNT = re.compile(
+    rf"\b(?:({_TENS})[ -]({_ONES})|({_NUMS}))\s*(percent|per cent|%|minutes?|mins?|seconds?|secs?)(?!\w)", re.I
+)
+"""A number in words before its unit ("thirty-five percent", "ten minutes"); titles keep theirs."""
+
+
+def spelled_amounts(raw: str) -> str:
+    def digits(m: re.Match[str]) -> str:
+        if m.group(1):
+            value = NUMBER_WORDS[m.group(1).lower()] + NUMBER_WORDS[m.group(2).lower()]
+        else:
+            value = NUMBER_WORDS[m.group(3).lower()]
+        return f"{value} {m.group(4)}"
+
+    return SPELLED_AMOUNT.sub(digits, raw)
+
+
 @dataclass
 class Env:
     """One request part being read: its text, what earlier results offer, and which words are used up."""
@@ -173,6 +193,7 @@ class Env:
     notes: list[str] = field(default_factory=list)  # what the extractors could not resolve, said to the person
 
     def __post_init__(self) -> None:
+        self.raw = spelled_amounts(self.raw)
         self.text = normalize(self.raw.replace("-", " ").replace("/", " "))
 
     def use(self, start: int, end: int) -> None:
@@ -827,11 +848,16 @@ def track(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
         if not by:
             return MISSING
     titles = [p for p in re.split(r"\s*(?:,|\band\b|\by\b|\bund\b|\bet\b)\s*", phrase) if p] if many else [phrase]
+    bys: list[str | None] = [by] * len(titles)
     if many and len(titles) > 1 and not all(env.entities.tracks(t, by, limit=1) for t in titles):
-        titles = [phrase]
+        last_only = [None] * (len(titles) - 1) + [by]  # "eye of the tiger and lose yourself by eminem"
+        if by is not None and all(env.entities.tracks(t, b, limit=1) for t, b in zip(titles, last_only, strict=True)):
+            bys = last_only
+        else:
+            titles, bys = [phrase], [by]
     values: list[str] = []
-    for title in (_whole_title(t, env) for t in titles):
-        found = env.entities.tracks(title, by, limit=(limit or 5) if not title else 1)
+    for title, title_by in zip((_whole_title(t, env) for t in titles), bys, strict=True):
+        found = env.entities.tracks(title, title_by, limit=(limit or 5) if not title else 1)
         if not found:
             env.notes.append(f"I couldn't find “{title or by}” in the catalog.")
             continue

@@ -48,11 +48,11 @@ def _month_start(d: date, back: int = 0) -> date:
     return date(y, m, 1)
 
 
-_THIS = r"(this|current|este|esta|diese[nrs]?|ce|cette)"
+_THIS = r"(this|current|este|esta|diese[nrs]?|ce|cette|questo|questa|quest|neste|nesta)"
 _LAST = r"(last|past|previous|pasad[oa]|passad[oa]|scors[oa]|letzte[nrs]?|vergangene[nrs]?|derniere?|ultim[oa])"
 _UNIT = r"(week|month|year|semana|mes|mese|ano|anno|settimana|woche|monat|jahr|semaine|mois|annee|an)"
 _PATTERNS = [
-    (re.compile(rf"\b{_THIS} {_UNIT}\b"), "this"),
+    (re.compile(rf"\b{_THIS} {_UNIT}\b|\b(quest)(anno|settimana|mese)\b"), "this"),  # quest'anno
     (re.compile(rf"\b{_LAST} {_UNIT}\b|\b{_UNIT} {_LAST}\b"), "last"),
     (
         re.compile(
@@ -78,13 +78,16 @@ def find_period(text: str, today: date, *, use_dateparser: bool = True) -> Perio
     """The first period named in normalised text, relative to `today`."""
     from echotune.agent.offline.lexicon import NUMBER_WORDS
 
+    day = _day(text)
+    if day is not None:
+        return day
     for pattern, kind in _PATTERNS:
         m = pattern.search(text)
         if not m:
             continue
         phrase = m.group(0).strip()
         if kind == "this":
-            unit = _unit_word(next(w for w in m.groups()[1:] if w))
+            unit = _unit_word(next(w for w in m.groups() if w and w in UNITS))
             start = {"week": today - timedelta(days=today.weekday()), "month": today.replace(day=1),
                      "year": date(today.year, 1, 1)}[unit]  # fmt: skip
             return Period(start, today + timedelta(days=1), unit, phrase, f"this {unit}")
@@ -130,6 +133,22 @@ def find_period(text: str, today: date, *, use_dateparser: bool = True) -> Perio
     if use_dateparser and re.search(r"\b(since|seit|desde|depuis|ago|hace|vor|il y a)\b", text):
         return _dateparser_period(text, today)
     return None
+
+
+def _day(text: str) -> Period | None:
+    """One day named in full: "june 1st 2023", "1 june 2023", "the 1st of june, 2023"."""
+    months = "|".join(sorted(MONTHS, key=len, reverse=True))
+    m = re.search(rf"\b({months}) (\d{{1,2}})(?:st|nd|rd|th)? ((?:19|20)\d\d)\b", text) or re.search(
+        rf"\b(\d{{1,2}})(?:st|nd|rd|th)? (?:of )?({months}) ((?:19|20)\d\d)\b", text
+    )
+    if m is None:
+        return None
+    month_word, day_word = (m.group(1), m.group(2)) if not m.group(1).isdigit() else (m.group(2), m.group(1))
+    try:
+        start = date(int(m.group(3)), MONTHS[month_word], int(day_word))
+    except ValueError:
+        return None
+    return Period(start, start + timedelta(days=1), "day", m.group(0), start.isoformat())
 
 
 def _dateparser_period(text: str, today: date) -> Period | None:

@@ -138,6 +138,7 @@ def test_arguments_from_the_schema(today: OfflineChatModel, text: str, tool: str
          {"period": "2024", "out": "wrapped-2024.html"}),
         ("new private playlist named Sunday Coffee pls", "playlist_create", {"name": "Sunday Coffee"}),
         ("recommend some songs but leave out what i've heard", "recommend_tracks", {"exclude_heard": True}),
+        ("set the volume to forty-five percent", "player_volume", {"percent": 45}),
     ],
 )  # fmt: skip
 def test_arguments_for_tools(full: OfflineChatModel, text: str, tool: str, args: dict[str, Any]) -> None:
@@ -337,3 +338,33 @@ def test_without_a_context_it_still_routes() -> None:
     model = OfflineChatModel().bind_tools(langchain_tools())
     msg = model.respond([HumanMessage("show my settings")])
     assert msg.tool_calls[0]["name"] == "settings_get"
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("delete plays older than june 1st 2023", "2023-06-01"),
+        ("what did i play on the 3rd of march 2024", "2024-03-03"),
+        ("i miei ascolti di quest'anno", "this year"),
+        ("questo mese", "this month"),
+        ("in 2023", "2023"),
+    ],
+)
+def test_periods_named_in_a_request(text: str, canonical: str) -> None:
+    from datetime import date
+
+    from echotune.agent.offline.periods import find_period
+    from echotune.tools.text import normalize
+
+    found = find_period(normalize(text), date(2025, 6, 16))
+    assert found is not None and found.canonical == canonical
+
+
+def test_amounts_spelled_out_before_their_unit_become_digits_and_titles_keep_theirs() -> None:
+    from echotune.agent.offline.extract import spelled_amounts
+
+    assert spelled_amounts("turn it down to thirty-five percent") == "turn it down to 35 percent"
+    assert spelled_amounts("a break over ten minutes") == "a break over 10 minutes"
+    assert (
+        spelled_amounts("play seven nation army by twenty one pilots") == "play seven nation army by twenty one pilots"
+    )
