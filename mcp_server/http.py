@@ -365,14 +365,17 @@ def create_app(ctx: Context, options: HttpOptions, *, metrics: Metrics | None = 
 
         metadata_url = str(build_resource_metadata_url(AnyHttpUrl(resource_url)))
     tools = listings(ctx)
-    server = build_server(ctx, observer=observer, tools=tools, **server_kw)
+    warm = threading.Event()  # the warm-up is over (successful or not): /healthz says so
+    warmed = threading.Event()  # it succeeded: the tool modules, the store and the catalog are ready
+    # Quick tools run on the event loop once nothing they touch can be slow to build; and only on SQLite, a
+    # local file, never on a store across the network.
+    inline_quick = warmed.is_set if ctx.config.store == "sqlite" else None
+    server = build_server(ctx, observer=observer, tools=tools, inline_quick=inline_quick, **server_kw)
 
     @server.custom_route("/metrics", methods=["GET"])
     async def prometheus(request: Request) -> Response:
         body, content_type = metrics.render()
         return Response(body, media_type=content_type)
-
-    warm = threading.Event()
 
     @server.custom_route("/healthz", methods=["GET"])
     async def healthz(request: Request) -> Response:
@@ -397,6 +400,7 @@ def create_app(ctx: Context, options: HttpOptions, *, metrics: Metrics | None = 
             _ = ctx.catalog
             gc.freeze()  # the models and the search index live as long as the server: keep them out of every
             # later collection, whose full passes over them showed as 100-300 ms stalls in the latency tail
+            warmed.set()
         finally:
             warm.set()
 

@@ -81,6 +81,16 @@ def test_declaration_rules() -> None:
     with pytest.raises(TypeError, match="ToolInput"):
         tool()(loose)
 
+    def documented(ctx: Context, args: In) -> Out:
+        """Documented."""
+        return Out(y=args.x)
+
+    assert tool(quick=True)(documented).quick and not tool()(documented).quick
+    for writes_or_waits in ({"effect": "act"}, {"effect": "destroy"}, {"open_world": True}):
+        with pytest.raises(TypeError, match="quick"):  # a server may run quick tools on its event loop
+            tool(quick=True, **writes_or_waits)(documented)
+    assert {n for n, s in all_tools().items() if s.quick} == {"settings_get", "catalog_get"}
+
 
 def test_acting_calls_are_audited_from_every_face(empty_ctx: Context) -> None:
     call_tool(empty_ctx, "settings_get")  # reads are not audited

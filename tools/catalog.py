@@ -248,6 +248,7 @@ def get_track(ctx: Context, ref: str) -> Track:
 
 
 @tool(
+    quick=True,
     cli=("catalog", "show"),
     examples=(
         "tell me about spotify:track:3e9HZxeyfWwjeyPAMmWSSQ",

@@ -37,6 +37,10 @@ class _Lazy:
         self.lock = threading.RLock()
 
     def get(self, key: str, factory: Callable[[], T]) -> T:
+        try:  # built already: no lock, so a quick read never waits while another thread builds something slow
+            return self.values[key]
+        except KeyError:
+            pass
         with self.lock:
             if key not in self.values:
                 self.values[key] = factory()

@@ -28,7 +28,7 @@ from echotune import __version__
 if TYPE_CHECKING:
     from echotune.tools.registry import Effect, ToolSpec
 
-FORMAT = 2
+FORMAT = 3
 """Bump when ToolListing's fields change: old cache files then no longer match."""
 PREFIX = "tool-listings-"
 
@@ -48,6 +48,7 @@ class ToolListing:
     open_world: bool
     input_schema: dict[str, Any]
     output_schema: dict[str, Any]
+    quick: bool = False
 
     @property
     def read_only(self) -> bool:
@@ -65,6 +66,7 @@ class ToolListing:
             open_world=spec.open_world,
             input_schema=spec.input_schema(),
             output_schema=spec.output_schema(),
+            quick=spec.quick,
         )
 
 

@@ -59,6 +59,7 @@ class ToolSpec:
     cli: tuple[str, str] | None
     cli_args: tuple[str, ...]
     examples: tuple[str, ...]
+    quick: bool = False
 
     @property
     def read_only(self) -> bool:
@@ -88,6 +89,7 @@ def tool(
     cli_args: tuple[str, ...] | None = None,
     examples: tuple[str, ...] = (),
     name: str | None = None,
+    quick: bool = False,
 ) -> Callable[[Callable[..., BaseModel]], ToolSpec]:
     """Declare a tool. Input and output models come from the annotations, the description from the docstring.
 
@@ -95,7 +97,12 @@ def tool(
     open_world: it talks to an outside service (Spotify). cli: (group, command) for `echotune GROUP COMMAND`.
     cli_args: input fields taken as positional CLI arguments (default: the required ones).
     examples: things a person says that this tool answers; the offline model and the evals learn from them.
+    quick: a read that answers from local data (one store lookup, in-memory services already built) in well under
+    a millisecond and never waits on a network, a model or a write lock; a server may run it on its event loop
+    instead of a worker thread, whose hop costs more than such a call (mcp_server/server.py).
     """
+    if quick and (effect != "read" or open_world):
+        raise TypeError("only a read of local data (effect 'read', not open_world) can be quick")
 
     def wrap(fn: Callable[..., BaseModel]) -> ToolSpec:
         hints = get_type_hints(fn, localns={"Context": Context})
@@ -121,6 +128,7 @@ def tool(
             cli=cli,
             cli_args=required if cli_args is None else cli_args,
             examples=examples,
+            quick=quick,
         )
 
     return wrap

@@ -144,6 +144,7 @@ class SettingsGetInput(ToolInput):
 
 
 @tool(
+    quick=True,
     cli=("settings", "show"),
     examples=("show my settings", "which provider am I using", "what are my recommendation weights"),
 )

@@ -1,11 +1,13 @@
 """Unit tests of single functions: scope mapping, the token bucket, Origin rules, prompt files, the resource
-table, JSON-text argument decoding, the JSON log formatter and start-up's garbage collection."""
+table, JSON-text argument decoding, the JSON log formatter, start-up's garbage collection, where quick tools run
+and the lock-free read of built services."""
 
 from __future__ import annotations
 
 import json
 import logging
 from dataclasses import replace
+from datetime import datetime
 
 import pytest
 
@@ -124,3 +126,65 @@ def test_start_up_collects_no_garbage_then_collection_resumes() -> None:
         assert gc.isenabled() and gc.get_freeze_count() > 0, "what start-up built is frozen"
     finally:
         gc.unfreeze()
+
+
+def test_quick_tools_run_on_the_event_loop_only_when_allowed(ctx) -> None:
+    """settings_get is quick: inline on the loop's thread once allowed; before that, and for other tools, on a
+    worker thread. The clock (read by every call's event) tells which thread ran the call."""
+    import threading
+
+    import anyio
+
+    from echotune.mcp_server.observe import Observer
+    from echotune.mcp_server.server import Calls
+    from echotune.tools.listings import ToolListing
+
+    ran_on: list[int] = []
+
+    def clock() -> datetime:
+        ran_on.append(threading.get_ident())
+        return ctx.clock()
+
+    allowed = [False]
+    calls = Calls(replace(ctx, clock=clock), lambda: Caller(ctx.user, "admin"), Observer(), lambda: allowed[0])
+    tools = all_tools()
+    quick, other = ToolListing.of(tools["settings_get"]), ToolListing.of(tools["catalog_search"])
+    assert quick.quick and not other.quick
+
+    async def run(spec: ToolListing, arguments: dict) -> int:
+        ran_on.clear()
+        result = await calls.call(spec, arguments, frozenset())
+        assert not result.is_error, result
+        return ran_on[-1]
+
+    async def main() -> None:
+        loop = threading.get_ident()
+        assert await run(quick, {}) != loop  # not yet allowed (the server is warming up)
+        allowed[0] = True
+        assert await run(quick, {}) == loop
+        assert await run(other, {"query": "love"}) != loop
+
+    anyio.run(main)
+
+
+def test_built_services_are_read_without_waiting_for_one_being_built(empty_ctx) -> None:
+    """A quick tool on the event loop reads ctx.lazy services; one still being built elsewhere must not block it."""
+    import threading
+
+    assert empty_ctx.lazy("built", lambda: 1) == 1
+    building, release, finished = threading.Event(), threading.Event(), []
+
+    def slow() -> int:
+        building.set()
+        release.wait(10)
+        finished.append(True)
+        return 2
+
+    builder = threading.Thread(target=lambda: empty_ctx.lazy("slow", slow))
+    builder.start()
+    assert building.wait(10)
+    assert empty_ctx.lazy("built", lambda: 3) == 1
+    assert not finished, "the read waited for the slow build"
+    release.set()
+    builder.join()
+    assert empty_ctx.lazy("slow", lambda: 4) == 2
