@@ -310,12 +310,12 @@ def http_rows(data: Path) -> list[Row]:
     for s in steps:
         share = s.calls_per_s / floor
         checks = []
-        if s.server.startswith("EchoTune"):
+        if s.server == "EchoTune":  # the goals are the default server's; the workers rows show what a 2nd process does
             checks.append(share >= 0.7)
             if s.connections == 10:
                 checks.append(s.p95_ms <= 50)
         checks.append(s.errors == 0)
-        goal = "≥70% of bare, p95 ≤ 50 ms at c=10, 0 errors" if s.server.startswith("EchoTune") else "0 errors"
+        goal = "≥70% of bare, p95 ≤ 50 ms at c=10, 0 errors" if s.server == "EchoTune" else "0 errors"
         rows.append(Row(
             AREA,
             f"HTTP {s.server} {s.tool}: closed loop, {s.connections} connection(s), {STEP_SECONDS} s",
