@@ -15,9 +15,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import logging
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +24,7 @@ import orjson
 
 import echotune.mcp_server
 import echotune.prompts
+from echotune.tools.cache_files import hash_sources, write_cached
 from echotune.tools.listings import source_key
 
 if TYPE_CHECKING:
@@ -55,9 +54,7 @@ def handshake_key() -> str:
     versions = " ".join(importlib.metadata.version(d) for d in ("mcp", "mcp-types"))
     digest = hashlib.sha256(f"{FORMAT} {source_key()} {versions} {sys.version_info[:2]}".encode())
     for package in (echotune.mcp_server, echotune.prompts):
-        for folder in map(Path, package.__path__):
-            for path in sorted(p for p in folder.rglob("*") if p.suffix in (".py", ".md")):
-                digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        hash_sources(digest, package.__path__, (".py", ".md"))
     return digest.hexdigest()[:32]
 
 
@@ -78,21 +75,8 @@ def load(path: Path) -> Handshake | None:
 
 
 def save(path: Path, handshake: Handshake) -> None:
-    """Write atomically (two servers starting together write the same content) and drop stale files."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(orjson.dumps({"answers": handshake.answers, "latest": handshake.latest}))
-            os.replace(tmp, path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-        for old in path.parent.glob(f"{PREFIX}*.json"):
-            if old != path:
-                old.unlink(missing_ok=True)
-    except OSError as exc:
-        log.warning("could not cache the MCP handshake in %s: %s", path.parent, exc)
+    data = orjson.dumps({"answers": handshake.answers, "latest": handshake.latest})
+    write_cached(path, data, PREFIX, "the MCP handshake")
 
 
 def forget(path: Path) -> None:

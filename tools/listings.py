@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -24,6 +23,7 @@ import orjson
 
 import echotune.tools
 from echotune import __version__
+from echotune.tools.cache_files import hash_sources, write_cached
 
 if TYPE_CHECKING:
     from echotune.tools.registry import Effect, ToolSpec
@@ -77,9 +77,7 @@ def source_key(folders: Iterable[str | Path] | None = None) -> str:
     from pydantic.version import VERSION as PYDANTIC_VERSION
 
     digest = hashlib.sha256(f"{FORMAT} {__version__} {PYDANTIC_VERSION} {sys.version_info[:2]}".encode())
-    for folder in map(Path, echotune.tools.__path__ if folders is None else folders):
-        for path in sorted(folder.rglob("*.py")):
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    hash_sources(digest, echotune.tools.__path__ if folders is None else folders)
     return digest.hexdigest()[:32]
 
 
@@ -116,20 +114,4 @@ def _listing(item: dict[str, Any]) -> ToolListing:
 
 
 def _write(path: Path, listings: dict[str, ToolListing]) -> None:
-    """Write atomically (concurrent servers may race; each writes the same content) and drop stale files."""
-    import tempfile
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(orjson.dumps([asdict(listing) for listing in listings.values()]))
-            os.replace(tmp, path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-        for old in path.parent.glob(f"{PREFIX}*.json"):
-            if old != path:
-                old.unlink(missing_ok=True)
-    except OSError as exc:
-        log.warning("could not cache the tool listing in %s: %s", path.parent, exc)
+    write_cached(path, orjson.dumps([asdict(listing) for listing in listings.values()]), PREFIX, "the tool listing")
