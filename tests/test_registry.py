@@ -103,3 +103,34 @@ def test_acting_calls_are_audited_from_every_face(empty_ctx: Context) -> None:
         ("settings_update", "ok", None, "SE"),
     ]
     assert all(a.face == "python" and a.effect == "act" and a.token_id is None for a in audit)
+
+
+CALL_ONE = """
+import json, sys
+from echotune.tools.context import Context
+from echotune.tools.registry import call_tool
+ctx = Context.from_config()
+call_tool(ctx, "settings_get", {})
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("echotune.tools.") and m.count(".") == 2)))
+"""
+
+
+def test_a_process_calling_one_tool_imports_its_module_not_every_module(tmp_path) -> None:
+    """With the tool listings cached in the data folder (the first process writes them), call_tool imports the
+    module declaring the tool, not every capability module."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from echotune.tools.registry import TOOL_MODULES
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ECHOTUNE_")}
+    env |= {"ECHOTUNE_DATA_DIR": str(tmp_path), "ECHOTUNE_CONFIG": str(tmp_path / "absent.toml")}
+    runs = [subprocess.run([sys.executable, "-c", CALL_ONE], env=env, capture_output=True, text=True, check=True,
+                           timeout=120) for _ in range(2)]  # fmt: skip
+    first, second = (set(json.loads(r.stdout.splitlines()[-1])) for r in runs)
+    every = {f"echotune.tools.{m}" for m in TOOL_MODULES}
+    assert every <= first, "without a cached listing every module is imported (and the listing written)"
+    assert "echotune.tools.settings" in second
+    assert not {"echotune.tools.recommend", "echotune.tools.insights", "echotune.tools.player"} & second, second

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any, Literal, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -162,8 +163,15 @@ def know_modules(modules: Mapping[str, str]) -> None:
     _module_of.update(modules)
 
 
-def get_tool(name: str) -> ToolSpec:
+def get_tool(name: str, cache_dir: Path | None = None) -> ToolSpec:
+    """The tool called `name`. With a cache_dir (a Context's), the first lookup learns every tool's module from
+    the cached listings, so a process calling one tool imports its module and not all of them (0.35 s)."""
     module = _module_of.get(name)
+    if module is None and cache_dir is not None and not _module_of and not all_tools.cache_info().currsize:
+        from echotune.tools.listings import tool_listings
+
+        know_modules({tool: listing.module for tool, listing in tool_listings(cache_dir).items()})
+        module = _module_of.get(name)
     if module is not None and not all_tools.cache_info().currsize:
         spec = _declared_in(module).get(name)
         if spec is not None:
@@ -197,7 +205,7 @@ def validate_args(spec: ToolSpec, args: Mapping[str, Any] | BaseModel | None) ->
 
 def call_tool(ctx: Context, name: str, args: Mapping[str, Any] | BaseModel | None = None) -> BaseModel:
     """Validate, run and record one tool call. Raises EchoTuneError for every expected failure."""
-    spec = get_tool(name)
+    spec = get_tool(name, ctx.config.cache_dir)
     started = time.perf_counter()
     outcome, code = "ok", None
     try:
