@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from echotune.tools.text import normalize
+from echotune.tools.text import normalize, song_name
 
 if TYPE_CHECKING:
     from echotune.tools.context import Context
@@ -95,6 +95,10 @@ class Entities:
     def titles(self) -> set[str]:
         """Normalised song names of the catalog (without version decorations)."""
         return set(self._vocab["titles"])
+
+    def is_title(self, phrase: str) -> bool:
+        """Whether the phrase is exactly a catalog song's name (version decorations aside)."""
+        return normalize(song_name(phrase)) in self.titles
 
     @cached_property
     def common_words(self) -> set[str]:

@@ -17,10 +17,10 @@ from functools import cache
 from typing import Any
 
 from echotune.agent.offline.entities import Entities, track_refs
-from echotune.agent.offline.lexicon import FILLER, NUMBER_WORDS, ORDINALS, REFERENCE
+from echotune.agent.offline.lexicon import FILLER, NUMBER_WORDS, ORDINALS, REFERENCE, TITLE_LIST
 from echotune.agent.offline.periods import Period, find_period
 from echotune.agent.offline.toolinfo import FieldSpec, ToolInfo, field_specs
-from echotune.tools.text import normalize, song_name
+from echotune.tools.text import normalize
 
 MISSING: Any = object()
 
@@ -847,7 +847,7 @@ def track(f: FieldSpec, env: Env, tool: ToolInfo, args: dict[str, Any]) -> Any:
         by = hit[0] if isinstance(hit, list) and hit else hit
         if not by:
             return MISSING
-    titles = [p for p in re.split(r"\s*(?:,|\band\b|\by\b|\bund\b|\bet\b)\s*", phrase) if p] if many else [phrase]
+    titles = [p for p in TITLE_LIST.split(phrase) if p] if many else [phrase]
     bys: list[str | None] = [by] * len(titles)
     if many and len(titles) > 1 and not all(env.entities.tracks(t, by, limit=1) for t in titles):
         last_only = [None] * (len(titles) - 1) + [by]  # "eye of the tiger and lose yourself by eminem"
@@ -880,7 +880,7 @@ def _whole_title(phrase: str, env: Env) -> str:
     the phrase, is exactly a title and is not made of request words only wins."""
     entities = env.entities
     at = env.text.find(phrase)
-    if entities is None or at < 0 or normalize(song_name(phrase)) in entities.titles:
+    if entities is None or at < 0 or entities.is_title(phrase):
         return phrase
     spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", env.text)]
     best = ""
@@ -890,7 +890,7 @@ def _whole_title(phrase: str, env: Env) -> str:
             run = env.text[start:end]
             overlaps = start < at + len(phrase) and end > at
             meaningful = re.sub(FILLER, " ", run).strip()  # not a title made of request words ("this song")
-            if overlaps and meaningful and len(run) > len(best) and normalize(song_name(run)) in entities.titles:
+            if overlaps and meaningful and len(run) > len(best) and entities.is_title(run):
                 best = run
     return best or phrase
 

@@ -638,6 +638,8 @@ ACTION_START = re.compile(
     r"zeig\w*|muestra\w*|montre\w*)\b"
 )
 
+TITLE_LIST = re.compile(r"\s*(?:,|&|\band\b|\by\b|\bund\b|\bet\b)\s*", re.I)
+"""What separates the songs of a list ("Seven Nation Army and Take on Me", "A, B y C")."""
 SAME_STEP = re.compile(
     r"^(?:save|store|write|keep|name|call|title) (?:it|this|that|them|the (?:report|file|playlist|list|results?))"
     r"(?: (?:as|to|in|into|under))? \S"

@@ -30,12 +30,13 @@ from echotune.agent.offline.lexicon import (
     SAME_STEP,
     STEP_SPLIT,
     THANKS,
+    TITLE_LIST,
     TOOL_PHRASES,
     compiled_rules,
 )
 from echotune.agent.offline.toolinfo import FieldSpec, ToolInfo
 from echotune.prompts import load
-from echotune.tools.text import normalize, song_name
+from echotune.tools.text import normalize
 
 SURE = 0.62  # combined score above which a tool is taken without a second thought
 ENOUGH = 0.42  # below this, the request is unclear
@@ -208,8 +209,8 @@ class Router:
         entities = env_factory(raw).entities if m else None
         if m is None or entities is None:
             return raw
-        parts = [p for p in re.split(r"\s*(?:,|&|\band\b)\s*", m["songs"]) if p.strip()]
-        if not parts or not all(normalize(song_name(p)) in entities.titles for p in parts):
+        parts = [p for p in TITLE_LIST.split(m["songs"]) if p.strip()]
+        if not parts or not all(entities.is_title(p) for p in parts):
             return raw
         return f"{m['head']} and put {m['songs']} on it"
 
