@@ -57,6 +57,12 @@ def start_reader(wire_in: BinaryIO, lines: queue.SimpleQueue[Any]) -> None:
     threading.Thread(target=read, name="echotune-stdin", daemon=True).start()
 
 
+def send_line(wire_out: BinaryIO, data: bytes) -> None:
+    """One JSON-RPC message on the wire, flushed (the client reads it as soon as it is complete)."""
+    wire_out.write(data)
+    wire_out.flush()
+
+
 def _is_id(value: object) -> bool:
     return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
 
@@ -131,8 +137,7 @@ class Front:
         return False
 
     def _send(self, request_id: str | int, result: dict[str, Any]) -> None:
-        self.wire_out.write(orjson.dumps({"jsonrpc": "2.0", "id": request_id, "result": result}) + b"\n")
-        self.wire_out.flush()
+        send_line(self.wire_out, orjson.dumps({"jsonrpc": "2.0", "id": request_id, "result": result}) + b"\n")
 
 
 class InFlight:
@@ -218,16 +223,12 @@ class Output:
         if is_reply and reply.get("id") in self.expected:
             self._check(reply)
         else:
-            await anyio.to_thread.run_sync(self._write, text.encode())
+            await anyio.to_thread.run_sync(send_line, self.wire_out, text.encode())
         if is_reply:
             self.in_flight.answered(reply.get("id"))
 
     async def flush(self) -> None:
         """Each write is flushed already."""
-
-    def _write(self, data: bytes) -> None:
-        self.wire_out.write(data)
-        self.wire_out.flush()
 
     def _check(self, reply: dict[str, Any]) -> None:
         sent = self.expected.pop(reply["id"])
