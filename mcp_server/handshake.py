@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
-import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ import orjson
 
 import echotune.mcp_server
 import echotune.prompts
-from echotune.tools.cache_files import hash_sources, write_cached
+from echotune.tools.cache_files import hash_sources, read_cached, write_cached
 from echotune.tools.listings import source_key
 
 if TYPE_CHECKING:
@@ -33,8 +32,6 @@ if TYPE_CHECKING:
 FORMAT = 1
 """Bump when the file's layout changes."""
 PREFIX = "mcp-handshake-"
-
-log = logging.getLogger("echotune.mcp")
 
 
 @dataclass(frozen=True)
@@ -64,19 +61,17 @@ def cache_path(cache_dir: Path) -> Path:
 
 def load(path: Path) -> Handshake | None:
     """The cached answers, or None when there are none for these sources (or the file is unreadable)."""
-    try:
-        data = orjson.loads(path.read_bytes())
-        return Handshake(answers=data["answers"], latest=data["latest"])
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        log.warning("ignoring the unreadable MCP handshake cache %s: %s", path, exc)
-        return None
+
+    def parse(data: bytes) -> Handshake:
+        fields = orjson.loads(data)
+        return Handshake(answers=fields["answers"], latest=fields["latest"])
+
+    return read_cached(path, parse, "MCP handshake")
 
 
 def save(path: Path, handshake: Handshake) -> None:
     data = orjson.dumps({"answers": handshake.answers, "latest": handshake.latest})
-    write_cached(path, data, PREFIX, "the MCP handshake")
+    write_cached(path, data, PREFIX, "MCP handshake")
 
 
 def forget(path: Path) -> None:

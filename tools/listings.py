@@ -12,10 +12,10 @@ registry (`call_tool`), which imports the modules on first use.
 from __future__ import annotations
 
 import hashlib
-import logging
 import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,7 @@ import orjson
 
 import echotune.tools
 from echotune import __version__
-from echotune.tools.cache_files import hash_sources, write_cached
+from echotune.tools.cache_files import hash_sources, read_cached, write_cached
 
 if TYPE_CHECKING:
     from echotune.tools.registry import Effect, ToolSpec
@@ -31,8 +31,6 @@ if TYPE_CHECKING:
 FORMAT = 3
 """Bump when ToolListing's fields change: old cache files then no longer match."""
 PREFIX = "tool-listings-"
-
-log = logging.getLogger("echotune")
 
 
 @dataclass(frozen=True)
@@ -73,11 +71,21 @@ class ToolListing:
 def source_key(folders: Iterable[str | Path] | None = None) -> str:
     """A hash of what the listings are derived from: every source file of echotune.tools (the registry, the
     tools and their models: nothing there imports from other packages) and the versions of EchoTune, pydantic
-    (it writes the schemas) and Python. folders: the package's folders (tests point it at a copy)."""
+    (it writes the schemas) and Python. folders: the package's folders (tests point it at a copy); the installed
+    package's key is computed once per process (a server's start-up asks for it twice)."""
+    return _installed_key() if folders is None else _key(folders)
+
+
+@cache
+def _installed_key() -> str:
+    return _key(echotune.tools.__path__)
+
+
+def _key(folders: Iterable[str | Path]) -> str:
     from pydantic.version import VERSION as PYDANTIC_VERSION
 
     digest = hashlib.sha256(f"{FORMAT} {__version__} {PYDANTIC_VERSION} {sys.version_info[:2]}".encode())
-    hash_sources(digest, echotune.tools.__path__ if folders is None else folders)
+    hash_sources(digest, folders)
     return digest.hexdigest()[:32]
 
 
@@ -92,26 +100,23 @@ def tool_listings(cache_dir: Path | None = None) -> dict[str, ToolListing]:
     """Every registry tool's listing, by name, in registry order.
 
     With a cache_dir: read from there when the sources are unchanged, else derived and written there for the
-    next process. A cache that cannot be read or written costs time, never correctness.
+    next process. The registry learns from them which module declares each tool (`know_modules`), so whoever
+    reads the listings first (the CLI, a server, `call_tool`) spares every later call importing all modules.
     """
+    from echotune.tools.registry import know_modules
+
     if cache_dir is None:
         return derive()
     path = cache_dir / f"{PREFIX}{source_key()}.json"
-    try:
-        return {item["name"]: _listing(item) for item in orjson.loads(path.read_bytes())}
-    except FileNotFoundError:
-        pass
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        log.warning("ignoring the unreadable tool listing cache %s: %s", path, exc)
-    listings = derive()
-    _write(path, listings)
+    listings = read_cached(path, lambda data: {item["name"]: _listing(item) for item in orjson.loads(data)},
+                           "tool listing")  # fmt: skip
+    if listings is None:
+        listings = derive()
+        write_cached(path, orjson.dumps([asdict(listing) for listing in listings.values()]), PREFIX, "tool listing")
+    know_modules({name: listing.module for name, listing in listings.items()})
     return listings
 
 
 def _listing(item: dict[str, Any]) -> ToolListing:
     cli = item.pop("cli")
     return ToolListing(**item, cli=None if cli is None else (cli[0], cli[1]))
-
-
-def _write(path: Path, listings: dict[str, ToolListing]) -> None:
-    write_cached(path, orjson.dumps([asdict(listing) for listing in listings.values()]), PREFIX, "the tool listing")

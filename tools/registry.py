@@ -155,8 +155,8 @@ def _declared_in(module_name: str) -> dict[str, ToolSpec]:
 
 
 _module_of: dict[str, str] = {}
-"""Tool name -> declaring module, from the cached tool listings (know_modules): get_tool then imports one
-module instead of all of them, which a one-shot CLI command feels as start-up time."""
+"""Tool name -> declaring module, learnt from the cached tool listings (tool_listings calls know_modules):
+get_tool then imports one module instead of all of them, which a new process feels as start-up time."""
 
 
 def know_modules(modules: Mapping[str, str]) -> None:
@@ -170,7 +170,7 @@ def get_tool(name: str, cache_dir: Path | None = None) -> ToolSpec:
     if module is None and cache_dir is not None and not _module_of and not all_tools.cache_info().currsize:
         from echotune.tools.listings import tool_listings
 
-        know_modules({tool: listing.module for tool, listing in tool_listings(cache_dir).items()})
+        tool_listings(cache_dir)  # teaches know_modules
         module = _module_of.get(name)
     if module is not None and not all_tools.cache_info().currsize:
         spec = _declared_in(module).get(name)

@@ -21,7 +21,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from echotune.cli.app import state_of
-from echotune.tools.registry import ToolSpec, all_tools, get_tool, know_modules
+from echotune.tools.registry import ToolSpec, all_tools, get_tool
 
 SCALARS = (str, int, float, bool)
 
@@ -159,5 +159,4 @@ def _group_tools(group_name: str) -> list[ToolSpec]:
         listings = tool_listings(load_config().cache_dir)
     except Exception:  # a broken configuration is doctor's to report, not a reason to lose the commands
         return [spec for spec in all_tools().values() if spec.cli and spec.cli[0] == group_name]
-    know_modules({name: listing.module for name, listing in listings.items()})
     return [get_tool(name) for name, listing in listings.items() if listing.cli and listing.cli[0] == group_name]
